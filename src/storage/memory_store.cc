@@ -1,0 +1,258 @@
+#include "storage/memory_store.h"
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace ferrite::storage {
+namespace {
+
+constexpr size_t kShards = 64;
+
+struct Entry {
+  ValueType type;
+  int64_t expire_at_ms;
+  std::string value;
+};
+
+struct Shard {
+  std::mutex mu;
+  std::unordered_map<std::string, Entry> map;
+};
+
+struct Database {
+  Shard shards[kShards];
+  std::atomic<uint64_t> keys{0};
+  std::atomic<uint64_t> expiring{0};
+};
+
+class MemoryStoreImpl;
+
+class MemorySession final : public StoreSession {
+ public:
+  explicit MemorySession(MemoryStoreImpl* store) : store_(store) {}
+  Status Read(DbIndex db, std::string_view key, RecordReader reader) override;
+  Status Upsert(DbIndex db, std::string_view key, const RecordBuilder& record) override;
+  Status Rmw(DbIndex db, std::string_view key, RmwFunctions& fns) override;
+  Status Delete(DbIndex db, std::string_view key) override;
+  bool EnsureResident(DbIndex, std::span<const std::string_view>, ResidencyWaiter*) override {
+    return true;
+  }
+  uint64_t Scan(DbIndex db, uint64_t cursor, size_t count, ScanCallback fn) override;
+  Result<std::string> RandomKey(DbIndex db) override;
+  void Protect() override {}
+  void Unprotect() override {}
+
+ private:
+  MemoryStoreImpl* store_;
+};
+
+class MemoryStoreImpl final : public Store {
+ public:
+  MemoryStoreImpl(DbIndex databases, ClockFn clock)
+      : dbs_(databases), clock_(std::move(clock)) {
+    for (auto& db : dbs_) db = std::make_unique<Database>();
+  }
+  std::unique_ptr<StoreSession> NewSession() override {
+    return std::make_unique<MemorySession>(this);
+  }
+  DbIndex num_databases() const override { return static_cast<DbIndex>(dbs_.size()); }
+  uint64_t KeyCount(DbIndex db) const override { return dbs_[db]->keys.load(); }
+  uint64_t ExpiringKeyCount(DbIndex db) const override { return dbs_[db]->expiring.load(); }
+  Status FlushDb(DbIndex db) override {
+    Database& d = *dbs_[db];
+    for (Shard& s : d.shards) {
+      std::lock_guard lock(s.mu);
+      for (auto& [k, e] : s.map) Forget(d, e);
+      s.map.clear();
+    }
+    return Status::Ok();
+  }
+  Status FlushAll() override {
+    for (DbIndex i = 0; i < dbs_.size(); ++i) (void)FlushDb(i);
+    return Status::Ok();
+  }
+  Status SwapDb(DbIndex a, DbIndex b) override {
+    std::lock_guard lock(swap_mu_);
+    std::swap(dbs_[a], dbs_[b]);
+    return Status::Ok();
+  }
+  uint64_t ActiveExpireCycle(uint64_t) override {
+    uint64_t removed = 0;
+    int64_t now = clock_();
+    for (auto& dp : dbs_) {
+      for (Shard& s : dp->shards) {
+        std::lock_guard lock(s.mu);
+        for (auto it = s.map.begin(); it != s.map.end();) {
+          if (Expired(it->second, now)) {
+            Forget(*dp, it->second);
+            it = s.map.erase(it);
+            ++removed;
+          } else {
+            ++it;
+          }
+        }
+      }
+    }
+    expired_ += removed;
+    return removed;
+  }
+  StoreStats Stats() const override {
+    StoreStats st;
+    st.reads_mutable = reads_.load();
+    st.read_misses = misses_.load();
+    st.expired_keys = expired_.load();
+    return st;
+  }
+
+  Database& db(DbIndex i) { return *dbs_[i]; }
+  static Shard& ShardFor(Database& d, std::string_view key) {
+    return d.shards[std::hash<std::string_view>{}(key) % kShards];
+  }
+  static bool Expired(const Entry& e, int64_t now) {
+    return e.expire_at_ms != kNoExpiry && e.expire_at_ms <= now;
+  }
+  static void Forget(Database& d, const Entry& e) {
+    d.keys.fetch_sub(1);
+    if (e.expire_at_ms != kNoExpiry) d.expiring.fetch_sub(1);
+  }
+  // Finds a live entry, reaping it if expired. REQUIRES: shard lock held.
+  Entry* FindLive(Database& d, Shard& s, std::string_view key) {
+    auto it = s.map.find(std::string(key));
+    if (it == s.map.end()) return nullptr;
+    if (Expired(it->second, clock_())) {
+      Forget(d, it->second);
+      s.map.erase(it);
+      expired_.fetch_add(1);
+      return nullptr;
+    }
+    return &it->second;
+  }
+  void Put(Database& d, Shard& s, std::string_view key, const RecordBuilder& r) {
+    auto [it, inserted] = s.map.try_emplace(std::string(key));
+    if (inserted) {
+      d.keys.fetch_add(1);
+    } else if (it->second.expire_at_ms != kNoExpiry) {
+      d.expiring.fetch_sub(1);
+    }
+    if (r.expire_at_ms != kNoExpiry) d.expiring.fetch_add(1);
+    it->second = Entry{r.type, r.expire_at_ms, r.value};
+  }
+
+  std::mutex swap_mu_;
+  std::vector<std::unique_ptr<Database>> dbs_;
+  ClockFn clock_;
+  std::atomic<uint64_t> reads_{0}, misses_{0}, expired_{0};
+};
+
+Status MemorySession::Read(DbIndex db, std::string_view key, RecordReader reader) {
+  Database& d = store_->db(db);
+  Shard& s = MemoryStoreImpl::ShardFor(d, key);
+  std::lock_guard lock(s.mu);
+  Entry* e = store_->FindLive(d, s, key);
+  if (!e) {
+    store_->misses_.fetch_add(1, std::memory_order_relaxed);
+    return Status::NotFound();
+  }
+  store_->reads_.fetch_add(1, std::memory_order_relaxed);
+  reader(RecordView{e->type, e->expire_at_ms, e->value, Tier::kMutable});
+  return Status::Ok();
+}
+
+Status MemorySession::Upsert(DbIndex db, std::string_view key, const RecordBuilder& record) {
+  Database& d = store_->db(db);
+  Shard& s = MemoryStoreImpl::ShardFor(d, key);
+  std::lock_guard lock(s.mu);
+  store_->Put(d, s, key, record);
+  return Status::Ok();
+}
+
+Status MemorySession::Rmw(DbIndex db, std::string_view key, RmwFunctions& fns) {
+  Database& d = store_->db(db);
+  Shard& s = MemoryStoreImpl::ShardFor(d, key);
+  std::lock_guard lock(s.mu);
+  Entry* e = store_->FindLive(d, s, key);
+  RecordBuilder out;
+  Status st;
+  if (!e) {
+    st = fns.InitialUpdate(out);
+    if (st.ok()) store_->Put(d, s, key, out);
+    return st;
+  }
+  out.type = e->type;
+  out.expire_at_ms = e->expire_at_ms;
+  out.value = e->value;
+  st = fns.CopyUpdate(RecordView{e->type, e->expire_at_ms, e->value, Tier::kMutable}, out);
+  if (st.ok()) {
+    store_->Put(d, s, key, out);
+  } else if (st.IsNotFound()) {
+    store_->Forget(d, *e);
+    s.map.erase(std::string(key));
+    return Status::Ok();
+  }
+  return st;
+}
+
+Status MemorySession::Delete(DbIndex db, std::string_view key) {
+  Database& d = store_->db(db);
+  Shard& s = MemoryStoreImpl::ShardFor(d, key);
+  std::lock_guard lock(s.mu);
+  Entry* e = store_->FindLive(d, s, key);
+  if (!e) return Status::NotFound();
+  store_->Forget(d, *e);
+  s.map.erase(std::string(key));
+  return Status::Ok();
+}
+
+uint64_t MemorySession::Scan(DbIndex db, uint64_t cursor, size_t count, ScanCallback fn) {
+  // Cursor: shard index in the high bits, position within the shard's key order in the low bits.
+  Database& d = store_->db(db);
+  uint64_t shard = cursor >> 32, pos = cursor & 0xffffffffu;
+  size_t visited = 0;
+  int64_t now = store_->clock_();
+  while (shard < kShards) {
+    Shard& s = d.shards[shard];
+    std::lock_guard lock(s.mu);
+    uint64_t i = 0;
+    for (auto& [k, e] : s.map) {
+      if (i++ < pos) continue;
+      if (!MemoryStoreImpl::Expired(e, now)) fn(k, RecordView{e.type, e.expire_at_ms, e.value});
+      ++pos;
+      if (++visited >= count && pos < s.map.size()) return (shard << 32) | pos;
+    }
+    ++shard;
+    pos = 0;
+    if (visited >= count) return shard < kShards ? shard << 32 : 0;
+  }
+  return 0;
+}
+
+Result<std::string> MemorySession::RandomKey(DbIndex db) {
+  Database& d = store_->db(db);
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  size_t start = rng() % kShards;
+  int64_t now = store_->clock_();
+  for (size_t n = 0; n < kShards; ++n) {
+    Shard& s = d.shards[(start + n) % kShards];
+    std::lock_guard lock(s.mu);
+    if (s.map.empty()) continue;
+    auto it = s.map.begin();
+    std::advance(it, rng() % s.map.size());
+    for (size_t tries = 0; tries < s.map.size(); ++tries) {
+      if (!MemoryStoreImpl::Expired(it->second, now)) return it->first;
+      if (++it == s.map.end()) it = s.map.begin();
+    }
+  }
+  return Status::NotFound();
+}
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore(DbIndex databases, ClockFn clock) {
+  return std::make_unique<MemoryStoreImpl>(databases, std::move(clock));
+}
+
+}  // namespace ferrite::storage
