@@ -34,14 +34,14 @@ class ReplyBuilder {
   void Null();       // RESP2 "$-1", RESP3 "_"
   void NullArray();  // RESP2 "*-1", RESP3 "_"
   void ArrayHeader(size_t n);
-  void MapHeader(size_t pairs);  // RESP2: array of 2*pairs
-  void SetHeader(size_t n);      // RESP2: array
-  void PushHeader(size_t n);     // RESP2: array
+  void MapHeader(size_t pairs);        // RESP2: array of 2*pairs
+  void SetHeader(size_t n);            // RESP2: array
+  void PushHeader(size_t n);           // RESP2: array
   void AttributeHeader(size_t pairs);  // RESP3 only; ignored by callers on RESP2
-  void Double(double value);     // RESP2: bulk string, RESP3: ','
-  void Bool(bool value);         // RESP2: integer 1/0, RESP3: '#t'/'#f'
+  void Double(double value);           // RESP2: bulk string, RESP3: ','
+  void Bool(bool value);               // RESP2: integer 1/0, RESP3: '#t'/'#f'
   void Verbatim(std::string_view format, std::string_view text);  // RESP2: bulk
-  void BigNumber(std::string_view digits);                         // RESP2: bulk
+  void BigNumber(std::string_view digits);                        // RESP2: bulk
   void EmptyArray() { ArrayHeader(0); }
   // Appends bytes that are already valid RESP (e.g. a cached reply).
   void Raw(std::string_view resp) { out_->append(resp); }

@@ -11,7 +11,9 @@
 // handler again. Handlers therefore read everything they need before they write anything.
 
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "resp/reply_builder.h"
 #include "server/command_spec.h"
@@ -25,8 +27,8 @@ class ServerContext;
 class CommandContext {
  public:
   CommandContext(std::span<const std::string_view> argv, const CommandSpec& spec,
-                 resp::ReplyBuilder& reply, ClientSession& client,
-                 storage::StoreSession& store, ServerContext& server)
+                 resp::ReplyBuilder& reply, ClientSession& client, storage::StoreSession& store,
+                 ServerContext& server)
       : argv(argv), spec(spec), reply(reply), client(client), store(store), server(server) {}
 
   std::span<const std::string_view> argv;  // argv[0] is the command name as the client sent it
@@ -40,8 +42,19 @@ class CommandContext {
   void SetPending() { pending_ = true; }
   bool pending() const { return pending_; }
 
+  // Replication and the AOF: a write command that changed data calls AddDirty(n) (Redis's
+  // server.dirty). After it returns, the dispatcher propagates argv as sent, or the commands
+  // given to Propagate() instead when the handler rewrote itself into deterministic form
+  // (SET EX -> SET PXAT, EXPIRE -> PEXPIREAT, INCRBYFLOAT -> SET KEEPTTL, ...).
+  void AddDirty(int64_t n = 1) { dirty_ += n; }
+  int64_t dirty() const { return dirty_; }
+  void Propagate(std::vector<std::string> command) { rewritten_.push_back(std::move(command)); }
+  const std::vector<std::vector<std::string>>& rewritten() const { return rewritten_; }
+
  private:
   bool pending_ = false;
+  int64_t dirty_ = 0;
+  std::vector<std::vector<std::string>> rewritten_;
 };
 
 }  // namespace ferrite::server

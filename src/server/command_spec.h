@@ -50,14 +50,14 @@ enum CommandFlag : uint64_t {
 struct CommandMetadata;  // docs, ACL categories, key specs, tips: defined by the registry
 
 struct CommandSpec {
-  std::string_view name;    // lower case; "config|get" for a subcommand
-  int arity = 0;            // Redis convention: >0 exact argc, <0 at least -arity
-  uint64_t flags = 0;       // CommandFlag bits
-  int first_key = 0;        // legacy key range (COMMAND INFO fields 4-6); 0 = no keys
-  int last_key = 0;         // -1 = last argument, -2 = second to last...
+  std::string_view name;  // lower case; "config|get" for a subcommand
+  int arity = 0;          // Redis convention: >0 exact argc, <0 at least -arity
+  uint64_t flags = 0;     // CommandFlag bits
+  int first_key = 0;      // legacy key range (COMMAND INFO fields 4-6); 0 = no keys
+  int last_key = 0;       // -1 = last argument, -2 = second to last...
   int key_step = 0;
   const CommandMetadata* metadata = nullptr;
-  CommandHandler handler = nullptr;  // null: known to Redis, not implemented by Ferrite
+  CommandHandler handler = nullptr;      // null: known to Redis, not implemented by Ferrite
   std::vector<CommandSpec> subcommands;  // for container commands (CONFIG, CLIENT, ...)
 
   bool HasFlag(CommandFlag f) const { return (flags & f) != 0; }

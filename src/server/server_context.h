@@ -1,0 +1,61 @@
+#pragma once
+// ServerContext: the process-wide state command handlers may reach: the store, the command
+// registry, the runtime configuration, statistics, the client list, and server identity.
+//
+// Thread safety: created before the event loops start and destroyed after they stop. Members are
+// either immutable while serving, internally synchronised (ClientRegistry, the store), or
+// per-thread counters summed on read (ServerStats).
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "server/client_registry.h"
+#include "server/server_stats.h"
+#include "storage/store.h"
+
+namespace ferrite::server {
+
+class CommandRegistry;
+
+class ServerContext {
+ public:
+  ServerContext(storage::Store* store, const CommandRegistry* registry, storage::ClockFn clock);
+
+  storage::Store& store() { return *store_; }
+  const CommandRegistry& registry() const { return *registry_; }
+  ServerStats& stats() { return stats_; }
+  ClientRegistry& clients() { return clients_; }
+
+  // Wall-clock milliseconds: the clock the store uses for expiry, so tests can move time.
+  int64_t NowMs() const { return clock_(); }
+  const storage::ClockFn& clock() const { return clock_; }
+
+  // Identity for INFO server.
+  const std::string& run_id() const { return run_id_; }
+  int64_t start_time_ms() const { return start_time_ms_; }
+  int tcp_port = 6379;
+  std::string config_file;
+  std::string executable;
+  int hz = 10;
+
+  // SHUTDOWN and signals ask the server to stop; the app's main thread waits on this.
+  void RequestShutdown() { shutdown_requested_.store(true, std::memory_order_release); }
+  bool shutdown_requested() const { return shutdown_requested_.load(std::memory_order_acquire); }
+
+  // Redis's "dirty" counter: changes since the last save (INFO persistence).
+  std::atomic<int64_t> dirty{0};
+
+ private:
+  storage::Store* store_;
+  const CommandRegistry* registry_;
+  storage::ClockFn clock_;
+  ServerStats stats_;
+  ClientRegistry clients_;
+  std::string run_id_;
+  int64_t start_time_ms_;
+  std::atomic<bool> shutdown_requested_{false};
+};
+
+}  // namespace ferrite::server
