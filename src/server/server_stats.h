@@ -44,6 +44,13 @@ struct CommandCounters {
   OwnedCounter failed_calls;    // ran and replied with an error
 };
 
+struct CommandTotals {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
 struct alignas(64) ThreadStats {
   OwnedCounter commands_processed;
   OwnedCounter net_input_bytes;
@@ -69,7 +76,7 @@ class ServerStats {
 
   // Sums of one field over all slots.
   uint64_t Sum(OwnedCounter ThreadStats::*field) const;
-  CommandCounters SumCommand(size_t id) const;  // returns plain sums in the counters
+  CommandTotals SumCommand(size_t id) const;
   // Records one error reply whose code is `code` (interned, bounded; overflow goes to "other").
   void CountError(std::string_view code);
   std::vector<std::pair<std::string, uint64_t>> ErrorCounts() const;

@@ -1,0 +1,30 @@
+#pragma once
+// The command families. Each family file ends with one table binding Redis command names
+// ("get", "config|get") to handlers; RegisterAllFamilies() attaches them to the registry at
+// startup, explicitly and in one place (no static-initialisation order surprises).
+//
+// Handlers follow three visible steps: parse argv, run the operation on the store, write the
+// reply. They run on an event-loop thread with their keys locked (see server/command_context.h).
+
+#include <span>
+#include <string_view>
+
+#include "server/command_spec.h"
+
+namespace ferrite::server {
+class CommandRegistry;
+}
+
+namespace ferrite::commands {
+
+struct CommandBinding {
+  std::string_view name;  // lower case; "container|sub" for subcommands
+  server::CommandHandler handler;
+};
+
+std::span<const CommandBinding> ConnectionFamily();  // PING ECHO QUIT RESET HELLO SELECT ...
+std::span<const CommandBinding> ServerFamily();      // INFO CONFIG CLIENT DBSIZE FLUSH* TIME ...
+std::span<const CommandBinding> StringFamily();      // GET SET INCR* APPEND LCS ...
+std::span<const CommandBinding> KeyFamily();         // DEL EXISTS TYPE RENAME SCAN EXPIRE* ...
+
+}  // namespace ferrite::commands

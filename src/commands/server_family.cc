@@ -1,0 +1,94 @@
+// Server commands on the keyspace as a whole: DBSIZE FLUSHDB FLUSHALL SWAPDB TIME.
+
+#include <chrono>
+#include <string>
+
+#include "commands/families.h"
+#include "resp/errors.h"
+#include "server/client_session.h"
+#include "server/command_context.h"
+#include "server/server_context.h"
+
+namespace ferrite::commands {
+namespace {
+
+using server::CommandContext;
+namespace errors = resp::errors;
+
+// FLUSHDB / FLUSHALL take an optional ASYNC or SYNC; both flush before replying here.
+bool ParseFlushMode(CommandContext& ctx) {
+  if (ctx.argc() == 1) return true;
+  if (ctx.argc() == 2) {
+    std::string mode(ctx.argv[1]);
+    for (char& c : mode) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (mode == "ASYNC" || mode == "SYNC") return true;
+  }
+  ctx.reply.Error(errors::kSyntax);
+  return false;
+}
+
+void DbSize(CommandContext& ctx) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.store().KeyCount(ctx.client.db)));
+}
+
+void FlushDb(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  Status st = ctx.server.store().FlushDb(ctx.client.db);
+  if (!st.ok()) return ctx.reply.Error("ERR " + st.ToString());
+  ctx.AddDirty();
+  ctx.reply.Ok();
+}
+
+void FlushAll(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  Status st = ctx.server.store().FlushAll();
+  if (!st.ok()) return ctx.reply.Error("ERR " + st.ToString());
+  ctx.AddDirty();
+  ctx.reply.Ok();
+}
+
+bool ParseDbIndex(std::string_view s, int64_t* out) {
+  if (s.empty() || s.size() > 10) return false;
+  int64_t v = 0;
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size()) return false;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = s[0] == '-' ? -v : v;
+  return true;
+}
+
+void SwapDb(CommandContext& ctx) {
+  int64_t a, b;
+  if (!ParseDbIndex(ctx.argv[1], &a) || !ParseDbIndex(ctx.argv[2], &b)) {
+    return ctx.reply.Error("ERR invalid first DB index");
+  }
+  int64_t n = ctx.server.store().num_databases();
+  if (a < 0 || a >= n || b < 0 || b >= n) return ctx.reply.Error(errors::kDbIndexOutOfRange);
+  Status st =
+      ctx.server.store().SwapDb(static_cast<storage::DbIndex>(a), static_cast<storage::DbIndex>(b));
+  if (!st.ok()) return ctx.reply.Error("ERR " + st.ToString());
+  ctx.AddDirty();
+  ctx.reply.Ok();
+}
+
+void Time(CommandContext& ctx) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(us / 1000000));
+  ctx.reply.Bulk(std::to_string(us % 1000000));
+}
+
+constexpr CommandBinding kBindings[] = {
+    {"dbsize", DbSize}, {"flushall", FlushAll}, {"flushdb", FlushDb},
+    {"swapdb", SwapDb}, {"time", Time},
+};
+
+}  // namespace
+
+std::span<const CommandBinding> ServerFamily() { return kBindings; }
+
+}  // namespace ferrite::commands

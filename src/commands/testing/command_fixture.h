@@ -1,0 +1,77 @@
+#pragma once
+// CommandFixture: runs command handlers in-process against a fresh store, for family unit tests.
+//
+//   EXPECT_EQ(Run({"SET", "k", "v"}), "+OK\r\n");
+//
+// Replies are the exact RESP bytes. Time is the fixture's clock (AdvanceMs moves it), so expiry
+// tests need no sleeping. Keys are not locked and arity is not checked here: those belong to the
+// dispatcher, which has its own tests.
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/families.h"
+#include "resp/reply_builder.h"
+#include "server/client_session.h"
+#include "server/command_context.h"
+#include "server/server_context.h"
+#include "storage/memory_store.h"
+
+namespace ferrite::commands::testing {
+
+class CommandFixture : public ::testing::Test {
+ protected:
+  CommandFixture()
+      : store_(storage::NewMemoryStore(16, [this] { return now_ms_; })),
+        server_(store_.get(), nullptr, [this] { return now_ms_; }),
+        session_(store_->NewSession()) {
+    for (auto family : {ConnectionFamily, ServerFamily, StringFamily, KeyFamily}) {
+      for (const CommandBinding& b : family()) handlers_[std::string(b.name)] = b.handler;
+    }
+  }
+
+  // Runs one command and returns its reply bytes (empty if the handler wrote nothing).
+  std::string Run(std::initializer_list<std::string_view> args) {
+    return Run(std::vector<std::string_view>(args));
+  }
+  std::string Run(const std::vector<std::string_view>& args) {
+    std::string name = Lower(args[0]);
+    auto it = args.size() > 1 ? handlers_.find(name + "|" + Lower(args[1])) : handlers_.end();
+    if (it == handlers_.end()) it = handlers_.find(name);
+    if (it == handlers_.end()) return "<no handler for " + name + ">";
+    std::string out;
+    resp::ReplyBuilder reply(&out, client_.protocol);
+    server::CommandSpec spec;
+    spec.name = it->first;
+    server::CommandContext ctx(args, spec, reply, client_, *session_, server_);
+    it->second(ctx);
+    last_dirty_ = ctx.dirty();
+    last_propagated_ = ctx.rewritten();
+    return out;
+  }
+
+  void AdvanceMs(int64_t ms) { now_ms_ += ms; }
+
+  static std::string Lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  }
+
+  int64_t now_ms_ = 1'700'000'000'000;
+  std::unique_ptr<storage::Store> store_;
+  server::ServerContext server_;
+  std::unique_ptr<storage::StoreSession> session_;
+  server::ClientSession client_;
+  std::map<std::string, server::CommandHandler> handlers_;
+  int64_t last_dirty_ = 0;
+  std::vector<std::vector<std::string>> last_propagated_;
+};
+
+}  // namespace ferrite::commands::testing
