@@ -4,17 +4,28 @@ namespace ferrite {
 
 std::string_view StatusCodeName(StatusCode code) noexcept {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kNotFound: return "Not found";
-    case StatusCode::kPending: return "Pending";
-    case StatusCode::kWrongType: return "Wrong type";
-    case StatusCode::kOutOfMemory: return "Out of memory";
-    case StatusCode::kNoSpace: return "No space";
-    case StatusCode::kIoError: return "IO error";
-    case StatusCode::kCorruption: return "Corruption";
-    case StatusCode::kInvalidArgument: return "Invalid argument";
-    case StatusCode::kAborted: return "Aborted";
-    case StatusCode::kUnavailable: return "Unavailable";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kNotFound:
+      return "Not found";
+    case StatusCode::kPending:
+      return "Pending";
+    case StatusCode::kWrongType:
+      return "Wrong type";
+    case StatusCode::kOutOfMemory:
+      return "Out of memory";
+    case StatusCode::kNoSpace:
+      return "No space";
+    case StatusCode::kIoError:
+      return "IO error";
+    case StatusCode::kCorruption:
+      return "Corruption";
+    case StatusCode::kInvalidArgument:
+      return "Invalid argument";
+    case StatusCode::kAborted:
+      return "Aborted";
+    case StatusCode::kUnavailable:
+      return "Unavailable";
   }
   return "Unknown";
 }

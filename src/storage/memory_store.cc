@@ -52,8 +52,7 @@ class MemorySession final : public StoreSession {
 
 class MemoryStoreImpl final : public Store {
  public:
-  MemoryStoreImpl(DbIndex databases, ClockFn clock)
-      : dbs_(databases), clock_(std::move(clock)) {
+  MemoryStoreImpl(DbIndex databases, ClockFn clock) : dbs_(databases), clock_(std::move(clock)) {
     for (auto& db : dbs_) db = std::make_unique<Database>();
   }
   std::unique_ptr<StoreSession> NewSession() override {

@@ -6,9 +6,12 @@ namespace ferrite::storage {
 
 std::string_view TierName(Tier tier) noexcept {
   switch (tier) {
-    case Tier::kMutable: return "mutable";
-    case Tier::kReadOnly: return "read_only";
-    case Tier::kDisk: return "disk";
+    case Tier::kMutable:
+      return "mutable";
+    case Tier::kReadOnly:
+      return "read_only";
+    case Tier::kDisk:
+      return "disk";
   }
   return "unknown";
 }
