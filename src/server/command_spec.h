@@ -59,6 +59,7 @@ struct CommandSpec {
   const CommandMetadata* metadata = nullptr;
   CommandHandler handler = nullptr;      // null: known to Redis, not implemented by Ferrite
   std::vector<CommandSpec> subcommands;  // for container commands (CONFIG, CLIENT, ...)
+  uint32_t id = 0;  // dense 0..N-1 over all specs, for per-command stats in flat arrays
 
   bool HasFlag(CommandFlag f) const { return (flags & f) != 0; }
   bool IsWrite() const { return HasFlag(kCmdWrite); }

@@ -23,4 +23,14 @@ ServerContext::ServerContext(storage::Store* store, const CommandRegistry* regis
       run_id_(NewRunId()),
       start_time_ms_(clock_()) {}
 
+void ServerContext::AddInfoSection(InfoSection section) {
+  for (InfoSection& existing : info_sections_) {
+    if (existing.name == section.name) {
+      existing = std::move(section);
+      return;
+    }
+  }
+  info_sections_.push_back(std::move(section));
+}
+
 }  // namespace ferrite::server

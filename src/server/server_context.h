@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <algorithm>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "server/client_registry.h"
 #include "server/server_stats.h"
@@ -18,6 +20,14 @@
 namespace ferrite::server {
 
 class CommandRegistry;
+class ServerContext;
+
+// A section of INFO contributed by a subsystem. `fill` appends "key:value\r\n" lines.
+struct InfoSection {
+  std::string name;  // lower case, e.g. "hybridlog"; printed capitalised as "# Hybridlog"
+  bool in_default = true;
+  std::function<void(ServerContext&, std::string*)> fill;
+};
 
 class ServerContext {
  public:
@@ -39,6 +49,21 @@ class ServerContext {
   std::string config_file;
   std::string executable;
   int hz = 10;
+  size_t max_clients = 10000;
+  uint64_t max_memory = 0;
+  std::string maxmemory_policy = "noeviction";
+  uint64_t startup_memory = 0;
+  // DEBUG SET-ACTIVE-EXPIRE: the cron skips the active expiry cycle when false.
+  std::atomic<bool> active_expire_enabled{true};
+  // Updated by the cron from total_commands_processed samples.
+  std::atomic<int64_t> instantaneous_ops_per_sec{0};
+  // Remembers the highest memory use seen and returns it (INFO used_memory_peak).
+  uint64_t RecordMemoryPeak(uint64_t used) {
+    uint64_t peak = memory_peak_.load(std::memory_order_relaxed);
+    while (used > peak && !memory_peak_.compare_exchange_weak(peak, used)) {
+    }
+    return std::max(peak, used);
+  }
 
   // SHUTDOWN and signals ask the server to stop; the app's main thread waits on this.
   void RequestShutdown() { shutdown_requested_.store(true, std::memory_order_release); }
@@ -46,6 +71,10 @@ class ServerContext {
 
   // Redis's "dirty" counter: changes since the last save (INFO persistence).
   std::atomic<int64_t> dirty{0};
+
+  // Adds or replaces (same name) an INFO section. Call before serving starts.
+  void AddInfoSection(InfoSection section);
+  const std::vector<InfoSection>& info_sections() const { return info_sections_; }
 
  private:
   storage::Store* store_;
@@ -56,6 +85,8 @@ class ServerContext {
   std::string run_id_;
   int64_t start_time_ms_;
   std::atomic<bool> shutdown_requested_{false};
+  std::vector<InfoSection> info_sections_;
+  std::atomic<uint64_t> memory_peak_{0};
 };
 
 }  // namespace ferrite::server

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs Ferrite's test suites. `all` = release build (unit + integration) + lite build + the
+# ASan/UBSan and TSan builds of the concurrent code. Each mode can also run alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-2}
+mode=${1:-all}
+
+build() {  # build PRESET [targets...]
+  local preset=$1
+  shift
+  cmake --preset "$preset" >/dev/null
+  cmake --build "build/$preset" -j "$JOBS" ${1:+--target "$@"}
+}
+
+run_release() {
+  build release
+  ctest --test-dir build/release -LE slow --output-on-failure -j "$JOBS"
+}
+
+run_lite() {
+  build lite
+  ctest --test-dir build/lite -L unit -LE slow --output-on-failure -j "$JOBS"
+}
+
+# Sanitizer builds cover the layers with concurrency: storage, net, server, telemetry.
+sanitized_tests() {
+  ctest --test-dir "build/$1" -N -L unit | sed -n 's/^ *Test *#[0-9]*: //p' |
+    grep -E '^(hlog|storage|epoch|index|io|net|server|key_locks|dispatcher|telemetry|sdk)' || true
+}
+
+run_sanitized() {
+  local preset=$1
+  cmake --preset "$preset" >/dev/null
+  cmake --build "build/$preset" -j "$JOBS"
+  local tests
+  tests=$(sanitized_tests "$preset" | paste -sd'|' -)
+  if [ -z "$tests" ]; then
+    echo "no sanitizer tests found" >&2
+    return 1
+  fi
+  ctest --test-dir "build/$preset" -R "^($tests)\$" -LE slow --output-on-failure -j "$JOBS"
+}
+
+case "$mode" in
+  release) run_release ;;
+  lite) run_lite ;;
+  asan) run_sanitized debug ;;
+  tsan) run_sanitized tsan ;;
+  all)
+    run_release
+    run_lite
+    run_sanitized debug
+    run_sanitized tsan
+    ;;
+  *) echo "usage: $0 [all|release|lite|asan|tsan]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,266 @@
+// CLIENT subcommands: ID SETNAME GETNAME SETINFO LIST INFO KILL NO-EVICT HELP.
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "commands/families.h"
+#include "resp/errors.h"
+#include "server/client_session.h"
+#include "server/command_context.h"
+#include "server/server_context.h"
+
+namespace ferrite::commands {
+namespace {
+
+using server::ClientSession;
+using server::CommandContext;
+namespace errors = resp::errors;
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Redis's validation for names and library strings: printable ASCII without spaces.
+bool ValidClientString(std::string_view s) {
+  for (char c : s) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+// One CLIENT LIST line, Redis 7.0's fields in order (plus lib-name / lib-ver from SETINFO).
+// REQUIRES: the client registry lock (name and lib fields).
+std::string Describe(const ClientSession& c, int64_t now_ms) {
+  const server::CommandSpec* last = c.last_command.load(std::memory_order_relaxed);
+  int64_t idle = (now_ms - c.last_interaction_ms.load(std::memory_order_relaxed)) / 1000;
+  size_t qbuf = c.query_buffer_bytes.load(std::memory_order_relaxed);
+  size_t omem = c.output_buffer_bytes.load(std::memory_order_relaxed);
+  std::string s;
+  s.reserve(300);
+  s += "id=" + std::to_string(c.id);
+  s += " addr=" + c.addr;
+  s += " laddr=" + c.laddr;
+  s += " fd=" + std::to_string(c.fd);
+  s += " name=" + c.name;
+  s += " age=" + std::to_string((now_ms - c.created_ms) / 1000);
+  s += " idle=" + std::to_string(idle < 0 ? 0 : idle);
+  s += " flags=N";
+  s += " db=" + std::to_string(c.db);
+  s += " sub=0 psub=0 ssub=0 multi=-1";
+  s += " qbuf=" + std::to_string(qbuf) + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0";
+  s += " obl=0 oll=0 omem=" + std::to_string(omem);
+  s += " tot-mem=" + std::to_string(qbuf + omem);
+  s += " events=r";
+  s += " cmd=" + std::string(last ? last->name : "NULL");
+  s += " user=default redir=-1";
+  s += " resp=" + std::to_string(c.protocol);
+  s += " lib-name=" + c.lib_name + " lib-ver=" + c.lib_ver;
+  return s;
+}
+
+void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.client.id)); }
+
+void ClientSetName(CommandContext& ctx) {
+  std::string_view name = ctx.argv[2];
+  if (!ValidClientString(name)) {
+    return ctx.reply.Error(
+        "ERR Client names cannot contain spaces, newlines or special characters.");
+  }
+  ctx.server.clients().Update([&] { ctx.client.name.assign(name); });
+  ctx.reply.Ok();
+}
+
+void ClientGetName(CommandContext& ctx) {
+  if (ctx.client.name.empty()) return ctx.reply.Null();
+  ctx.reply.Bulk(ctx.client.name);
+}
+
+void ClientSetInfo(CommandContext& ctx) {
+  std::string_view attr = ctx.argv[2], value = ctx.argv[3];
+  bool lib_name = EqualsNoCase(attr, "lib-name"), lib_ver = EqualsNoCase(attr, "lib-ver");
+  if (!lib_name && !lib_ver) {
+    return ctx.reply.Error("ERR Unrecognized option '" + std::string(attr) + "'");
+  }
+  if (!ValidClientString(value)) {
+    return ctx.reply.Error("ERR " + std::string(lib_name ? "lib-name" : "lib-ver") +
+                           " cannot contain spaces, newlines or special characters.");
+  }
+  ctx.server.clients().Update([&] { (lib_name ? ctx.client.lib_name : ctx.client.lib_ver) = value; });
+  ctx.reply.Ok();
+}
+
+void ClientInfo(CommandContext& ctx) {
+  std::string line;
+  int64_t now = ctx.server.NowMs();
+  ctx.server.clients().Update([&] { line = Describe(ctx.client, now); });
+  ctx.reply.Verbatim("txt", line + "\n");
+}
+
+void ClientList(CommandContext& ctx) {
+  std::vector<uint64_t> ids;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    if (EqualsNoCase(ctx.argv[i], "type") && i + 1 < ctx.argc()) {
+      std::string_view type = ctx.argv[++i];
+      if (!EqualsNoCase(type, "normal") && !EqualsNoCase(type, "master") &&
+          !EqualsNoCase(type, "replica") && !EqualsNoCase(type, "slave") &&
+          !EqualsNoCase(type, "pubsub")) {
+        return ctx.reply.Error("ERR Unknown client type '" + std::string(type) + "'");
+      }
+      if (!EqualsNoCase(type, "normal")) return ctx.reply.Verbatim("txt", "");
+    } else if (EqualsNoCase(ctx.argv[i], "id") && i + 1 < ctx.argc()) {
+      for (++i; i < ctx.argc(); ++i) {
+        char* end = nullptr;
+        std::string arg(ctx.argv[i]);
+        unsigned long long id = std::strtoull(arg.c_str(), &end, 10);
+        if (arg.empty() || *end != '\0' || id == 0) {
+          return ctx.reply.Error("ERR Invalid client ID");
+        }
+        ids.push_back(id);
+      }
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  std::string out;
+  int64_t now = ctx.server.NowMs();
+  ctx.server.clients().ForEach([&](ClientSession& c) {
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) return;
+    out += Describe(c, now);
+    out += '\n';
+  });
+  ctx.reply.Verbatim("txt", out);
+}
+
+void ClientKill(CommandContext& ctx) {
+  // Old form: CLIENT KILL addr:port -> +OK or an error.
+  if (ctx.argc() == 3) {
+    bool found = false;
+    ctx.server.clients().ForEach([&](ClientSession& c) {
+      if (c.addr == ctx.argv[2]) {
+        found = true;
+        if (&c == &ctx.client) ctx.client.close_after_reply = true;
+        c.kill_requested.store(true, std::memory_order_relaxed);
+      }
+    });
+    if (!found) return ctx.reply.Error("ERR No such client");
+    return ctx.reply.Ok();
+  }
+  // New form: filters, all of which must match; replies with the number killed.
+  std::string addr, laddr;
+  uint64_t id = 0;
+  bool skipme = true, by_id = false;
+  if ((ctx.argc() - 2) % 2 != 0) return ctx.reply.Error(errors::kSyntax);
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    std::string_view opt = ctx.argv[i], val = ctx.argv[i + 1];
+    if (EqualsNoCase(opt, "id")) {
+      char* end = nullptr;
+      std::string v(val);
+      id = std::strtoull(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || id == 0) {
+        return ctx.reply.Error("ERR client-id should be greater than 0");
+      }
+      by_id = true;
+    } else if (EqualsNoCase(opt, "addr")) {
+      addr = val;
+    } else if (EqualsNoCase(opt, "laddr")) {
+      laddr = val;
+    } else if (EqualsNoCase(opt, "type")) {
+      if (!EqualsNoCase(val, "normal") && !EqualsNoCase(val, "master") &&
+          !EqualsNoCase(val, "replica") && !EqualsNoCase(val, "slave") &&
+          !EqualsNoCase(val, "pubsub")) {
+        return ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
+      }
+      if (!EqualsNoCase(val, "normal")) return ctx.reply.Integer(0);
+    } else if (EqualsNoCase(opt, "user")) {
+      if (val != "default") return ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
+    } else if (EqualsNoCase(opt, "skipme")) {
+      if (EqualsNoCase(val, "yes")) {
+        skipme = true;
+      } else if (EqualsNoCase(val, "no")) {
+        skipme = false;
+      } else {
+        return ctx.reply.Error(errors::kSyntax);
+      }
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  int64_t killed = 0;
+  ctx.server.clients().ForEach([&](ClientSession& c) {
+    if (by_id && c.id != id) return;
+    if (!addr.empty() && c.addr != addr) return;
+    if (!laddr.empty() && c.laddr != laddr) return;
+    if (&c == &ctx.client) {
+      if (skipme) return;
+      ctx.client.close_after_reply = true;
+    }
+    c.kill_requested.store(true, std::memory_order_relaxed);
+    ++killed;
+  });
+  ctx.reply.Integer(killed);
+}
+
+void ClientNoEvict(CommandContext& ctx) {
+  std::string_view v = ctx.argv[2];
+  if (EqualsNoCase(v, "on")) {
+    ctx.client.no_evict = true;
+  } else if (EqualsNoCase(v, "off")) {
+    ctx.client.no_evict = false;
+  } else {
+    return ctx.reply.Error(errors::kSyntax);
+  }
+  ctx.reply.Ok();
+}
+
+void ClientHelp(CommandContext& ctx) {
+  static constexpr const char* kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
+      "LIST [options ...]",
+      "    Return information about client connections. Options: TYPE, ID.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "SETINFO <LIB-NAME|LIB-VER> <value>",
+      "    Set client library name or version.",
+      "TRACEPARENT <traceparent> [<tracestate>] | STICKY ... | CLEAR",
+      "    Set the W3C trace context of the next command (or every command, STICKY).",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (const char* line : kLines) ctx.reply.SimpleString(line);
+}
+
+constexpr CommandBinding kBindings[] = {
+    {"client|getname", ClientGetName}, {"client|help", ClientHelp},
+    {"client|id", ClientId},           {"client|info", ClientInfo},
+    {"client|kill", ClientKill},       {"client|list", ClientList},
+    {"client|no-evict", ClientNoEvict}, {"client|setinfo", ClientSetInfo},
+    {"client|setname", ClientSetName},
+};
+
+}  // namespace
+
+std::span<const CommandBinding> ClientFamily() { return kBindings; }
+
+}  // namespace ferrite::commands

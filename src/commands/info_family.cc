@@ -1,0 +1,102 @@
+// Server administration: INFO SHUTDOWN DEBUG.
+
+#include <chrono>
+#include <cmath>
+#include <string>
+#include <thread>
+
+#include "commands/families.h"
+#include "resp/errors.h"
+#include "server/client_session.h"
+#include "server/command_context.h"
+#include "server/info.h"
+#include "server/server_context.h"
+
+namespace ferrite::commands {
+namespace {
+
+using server::CommandContext;
+namespace errors = resp::errors;
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void Info(CommandContext& ctx) {
+  std::string text = server::GenerateInfo(ctx.server, ctx.argv.subspan(1));
+  ctx.reply.Verbatim("txt", text);
+}
+
+void Shutdown(CommandContext& ctx) {
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view opt = ctx.argv[i];
+    if (EqualsNoCase(opt, "abort")) {
+      if (ctx.argc() != 2) return ctx.reply.Error(errors::kSyntax);
+      return ctx.reply.Error("ERR No shutdown in progress.");
+    }
+    if (!EqualsNoCase(opt, "nosave") && !EqualsNoCase(opt, "save") &&
+        !EqualsNoCase(opt, "now") && !EqualsNoCase(opt, "force")) {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
+  ctx.client.close_after_reply = true;
+  ctx.server.RequestShutdown();
+}
+
+void Debug(CommandContext& ctx) {
+  std::string_view sub = ctx.argv[1];
+  if (EqualsNoCase(sub, "sleep") && ctx.argc() == 3) {
+    // Blocks this event loop, as DEBUG SLEEP blocks Redis: tests use it to hold a connection.
+    double seconds = std::strtod(std::string(ctx.argv[2]).c_str(), nullptr);
+    if (seconds > 0 && std::isfinite(seconds)) {
+      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+    }
+    return ctx.reply.Ok();
+  }
+  if (EqualsNoCase(sub, "set-active-expire") && ctx.argc() == 3) {
+    ctx.server.active_expire_enabled.store(ctx.argv[2] != "0", std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (EqualsNoCase(sub, "object") && ctx.argc() == 3) {
+    std::string line;
+    Status st = ctx.store.Read(ctx.client.db, ctx.argv[2], [&](const storage::RecordView& r) {
+      line = "Value at:0x0 refcount:1 encoding:" +
+             std::string(r.type == storage::ValueType::kString ? "raw" : "listpack") +
+             " serializedlength:" + std::to_string(r.value.size()) +
+             " lru:0 lru_seconds_idle:0 tier:" + std::string(storage::TierName(r.tier));
+    });
+    if (st.IsPending()) return ctx.SetPending();
+    if (!st.ok()) return ctx.reply.Error(errors::kNoSuchKey);
+    return ctx.reply.SimpleString(line);
+  }
+  if (EqualsNoCase(sub, "help")) {
+    ctx.reply.ArrayHeader(4);
+    ctx.reply.SimpleString("DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    ctx.reply.SimpleString("SLEEP <seconds>, SET-ACTIVE-EXPIRE <0|1>, OBJECT <key>");
+    ctx.reply.SimpleString("    as in Redis; other Redis DEBUG subcommands are not provided.");
+    ctx.reply.SimpleString("HELP");
+    return;
+  }
+  ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                  std::string(sub) + "'. Try DEBUG HELP.");
+}
+
+constexpr CommandBinding kBindings[] = {
+    {"debug", Debug},
+    {"info", Info},
+    {"shutdown", Shutdown},
+};
+
+}  // namespace
+
+std::span<const CommandBinding> InfoFamily() { return kBindings; }
+
+}  // namespace ferrite::commands

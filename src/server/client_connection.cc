@@ -1,0 +1,221 @@
+#include "server/client_connection.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "server/server.h"
+
+namespace ferrite::server {
+
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kMaxReadChunk = 1024 * 1024;
+}  // namespace
+
+// Bridges the store's completion (any thread) back to the connection's loop. If the connection
+// closes while a read is outstanding, the waiter keeps itself alive until the store calls it.
+class ClientConnection::Waiter final : public storage::ResidencyWaiter {
+ public:
+  Waiter(LoopState* loop, ClientConnection* connection) : loop_(loop), connection_(connection) {}
+  void OnResident() override {
+    std::shared_ptr<Waiter> self = self_;  // taken while pending; released below
+    loop_->loop.Post([self] {
+      ClientConnection* c = self->connection_;
+      self->self_.reset();
+      if (c != nullptr) c->OnResident();
+    });
+  }
+  void Arm(std::shared_ptr<Waiter> self) { self_ = std::move(self); }
+  void Detach() { connection_ = nullptr; }
+
+ private:
+  LoopState* loop_;
+  ClientConnection* connection_;  // loop thread only
+  std::shared_ptr<Waiter> self_;  // set while a read is outstanding
+};
+
+ClientConnection::ClientConnection(LoopState* loop, int fd, const net::Endpoint& peer)
+    : loop_(loop), fd_(fd), reply_(&output_, 2) {
+  session_.id = loop->server.clients().NextId();
+  session_.fd = fd;
+  session_.peer_ip = peer.ip;
+  session_.peer_port = peer.port;
+  session_.addr = peer.ToString();
+  session_.laddr = net::LocalEndpoint(fd).ToString();
+  session_.created_ms = loop->server.NowMs();
+  session_.last_interaction_ms.store(session_.created_ms, std::memory_order_relaxed);
+  parser_.set_limits(loop->options.parser_limits);
+  waiter_ = std::make_shared<Waiter>(loop, this);
+}
+
+ClientConnection::~ClientConnection() { Close(); }
+
+void ClientConnection::Start() {
+  loop_->server.clients().Add(&session_);
+  net::SetKeepAlive(fd_, loop_->options.tcp_keepalive);
+  UpdateInterest();
+}
+
+void ClientConnection::Close() {
+  if (fd_ < 0) return;
+  loop_->loop.Remove(fd_);
+  close(fd_);
+  fd_ = -1;
+  loop_->server.clients().Remove(&session_);
+  waiter_->Detach();
+}
+
+void ClientConnection::OnEvents(uint32_t events) {
+  if (fd_ < 0) return;
+  if (events & (EPOLLERR | EPOLLHUP)) {
+    // Read what is left (a client may send QUIT and close at once), then close.
+    if (events & EPOLLIN) ReadInput();
+    if (fd_ >= 0) loop_->Remove(this);
+    return;
+  }
+  if (events & EPOLLIN) ReadInput();
+  if (fd_ >= 0 && (events & EPOLLOUT)) Flush();
+  if (fd_ >= 0) UpdateInterest();
+}
+
+void ClientConnection::ReadInput() {
+  size_t want = kReadChunk;
+  size_t buffered = input_.size() - input_start_;
+  if (parser_.bytes_wanted() > buffered) {
+    want = std::min(std::max(parser_.bytes_wanted() - buffered, kReadChunk), kMaxReadChunk);
+  }
+  size_t old = input_.size();
+  input_.resize(old + want);
+  ssize_t n = read(fd_, input_.data() + old, want);
+  if (n <= 0) {
+    input_.resize(old);
+    if (n == 0 || (errno != EAGAIN && errno != EINTR)) loop_->Remove(this);
+    return;
+  }
+  input_.resize(old + static_cast<size_t>(n));
+  loop_->server.stats().Local().net_input_bytes.Add(static_cast<uint64_t>(n));
+  session_.query_buffer_bytes.store(input_.size() - input_start_, std::memory_order_relaxed);
+  if (input_.size() - input_start_ > loop_->options.limits.query_buffer_limit) {
+    loop_->server.stats().Local().client_query_buffer_limit_disconnections.Add();
+    loop_->Remove(this);
+    return;
+  }
+  ProcessInput();
+}
+
+void ClientConnection::ProcessInput() {
+  while (fd_ >= 0 && !pending_ && !session_.close_after_reply) {
+    if (output_.size() - output_start_ > loop_->options.limits.output_soft_limit) break;
+    std::string_view data(input_.data() + input_start_, input_.size() - input_start_);
+    if (data.empty()) break;
+    size_t consumed = 0;
+    auto outcome = parser_.Parse(data, &consumed);
+    if (outcome == resp::RequestParser::Outcome::kNeedMore) break;
+    if (outcome == resp::RequestParser::Outcome::kError) {
+      reply_.Error(parser_.error());
+      session_.close_after_reply = true;
+      input_start_ = input_.size();
+      break;
+    }
+    if (parser_.argv().empty()) {
+      input_start_ += consumed;
+      continue;
+    }
+    if (!RunCommand(parser_.argv())) {
+      pending_ = true;
+      pending_consumed_ = consumed;
+      pending_argv_.assign(parser_.argv().begin(), parser_.argv().end());
+      break;
+    }
+    input_start_ += consumed;
+  }
+  if (!pending_) CompactInput();
+  Flush();
+}
+
+bool ClientConnection::RunCommand(std::span<const std::string_view> argv) {
+  session_.last_interaction_ms.store(loop_->server.NowMs(), std::memory_order_relaxed);
+  reply_.set_protocol(session_.protocol);
+  waiter_->Arm(waiter_);
+  DispatchOutcome outcome =
+      loop_->dispatcher.Dispatch(session_, argv, reply_, *loop_->store, waiter_.get());
+  if (outcome == DispatchOutcome::kPending) return false;
+  waiter_->Arm(nullptr);
+  return true;
+}
+
+void ClientConnection::OnResident() {
+  if (fd_ < 0 || !pending_) return;
+  if (!RunCommand(pending_argv_)) return;  // still pending: wait for the next completion
+  pending_ = false;
+  input_start_ += pending_consumed_;
+  pending_argv_.clear();
+  ProcessInput();
+  if (fd_ >= 0) UpdateInterest();
+}
+
+void ClientConnection::CompactInput() {
+  if (input_start_ == input_.size()) {
+    input_.clear();
+    input_start_ = 0;
+    if (input_.capacity() > 4 * kMaxReadChunk) input_.shrink_to_fit();
+  } else if (input_start_ > 0 && input_start_ >= input_.size() / 2) {
+    input_.erase(0, input_start_);
+    input_start_ = 0;
+  }
+  session_.query_buffer_bytes.store(input_.size() - input_start_, std::memory_order_relaxed);
+}
+
+void ClientConnection::Flush() {
+  while (fd_ >= 0 && output_start_ < output_.size()) {
+    ssize_t n = write(fd_, output_.data() + output_start_, output_.size() - output_start_);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) break;
+      loop_->Remove(this);
+      return;
+    }
+    output_start_ += static_cast<size_t>(n);
+    loop_->server.stats().Local().net_output_bytes.Add(static_cast<uint64_t>(n));
+  }
+  if (fd_ < 0) return;
+  size_t unsent = output_.size() - output_start_;
+  if (unsent == 0) {
+    output_.clear();
+    output_start_ = 0;
+    if (output_.capacity() > 4 * kMaxReadChunk) output_.shrink_to_fit();
+    if (session_.close_after_reply) {
+      loop_->Remove(this);
+      return;
+    }
+  } else if (loop_->options.limits.output_hard_limit != 0 &&
+             unsent > loop_->options.limits.output_hard_limit) {
+    loop_->server.stats().Local().client_output_buffer_limit_disconnections.Add();
+    loop_->Remove(this);
+    return;
+  } else if (output_start_ > output_.size() / 2) {
+    output_.erase(0, output_start_);
+    output_start_ = 0;
+  }
+  session_.output_buffer_bytes.store(unsent, std::memory_order_relaxed);
+  want_write_ = unsent > 0;
+  // Output drained below the soft limit: resume commands that were waiting for it.
+  if (!want_write_ && !pending_ && input_start_ < input_.size() && !session_.close_after_reply) {
+    ProcessInput();
+  }
+}
+
+void ClientConnection::UpdateInterest() {
+  if (fd_ < 0) return;
+  bool read = !pending_ && !session_.close_after_reply &&
+              output_.size() - output_start_ <= loop_->options.limits.output_soft_limit;
+  uint32_t interest = (read ? EPOLLIN : 0) | (want_write_ ? EPOLLOUT : 0) | EPOLLRDHUP;
+  if (interest == interest_) return;
+  bool ok = interest_ == 0 ? loop_->loop.Add(fd_, interest, this)
+                           : loop_->loop.Modify(fd_, interest, this);
+  if (ok) interest_ = interest;
+}
+
+}  // namespace ferrite::server

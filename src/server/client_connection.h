@@ -1,0 +1,80 @@
+#pragma once
+// ClientConnection: one client socket on one event loop: reads bytes, parses commands, runs them
+// through the Dispatcher, and writes replies in order.
+//
+// Flow control, as Redis's limits intend:
+//   * The query buffer may not exceed client-query-buffer-limit: the client is disconnected.
+//   * While a command is pending on a disk read, the connection stops reading, so pipelined
+//     commands wait in the kernel's socket buffer and replies keep their order.
+//   * While unsent replies exceed the soft output limit, the connection stops reading and
+//     running commands, so a client that never reads cannot grow server memory without bound;
+//     a hard output limit (client-output-buffer-limit) disconnects it.
+//
+// Thread safety: owned by its event loop's thread. The ResidencyWaiter callback may come from a
+// storage I/O thread; it only posts to the loop.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/event_loop.h"
+#include "net/socket.h"
+#include "resp/reply_builder.h"
+#include "resp/request_parser.h"
+#include "server/client_session.h"
+#include "server/dispatcher.h"
+
+namespace ferrite::server {
+
+class LoopState;
+
+struct ConnectionLimits {
+  size_t query_buffer_limit = 1024ULL * 1024 * 1024;  // client-query-buffer-limit
+  size_t output_soft_limit = 64ULL * 1024 * 1024;     // stop reading past this
+  size_t output_hard_limit = 0;                       // 0 = no disconnect (Redis's normal class)
+};
+
+class ClientConnection final : public net::Watcher {
+ public:
+  ClientConnection(LoopState* loop, int fd, const net::Endpoint& peer);
+  ~ClientConnection() override;
+
+  void Start();
+  void OnEvents(uint32_t events) override;
+  // Closes now (CLIENT KILL, shutdown, timeouts). Safe to call more than once.
+  void Close();
+  ClientSession& session() { return session_; }
+  bool closed() const { return fd_ < 0; }
+
+ private:
+  class Waiter;
+
+  void ReadInput();
+  void ProcessInput();
+  bool RunCommand(std::span<const std::string_view> argv);
+  void OnResident();
+  void Flush();
+  void UpdateInterest();
+  void CompactInput();
+
+  LoopState* loop_;
+  int fd_;
+  ClientSession session_;
+  resp::RequestParser parser_;
+  std::string input_;
+  size_t input_start_ = 0;  // bytes before this were consumed
+  std::string output_;
+  size_t output_start_ = 0;  // bytes before this were sent
+  resp::ReplyBuilder reply_;
+  bool want_write_ = false;
+  bool reading_ = true;
+  uint32_t interest_ = 0;
+  // A command waiting for disk: its argv (views into input_) and the bytes it occupies.
+  bool pending_ = false;
+  size_t pending_consumed_ = 0;
+  std::vector<std::string_view> pending_argv_;
+  std::shared_ptr<Waiter> waiter_;
+};
+
+}  // namespace ferrite::server

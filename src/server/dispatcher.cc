@@ -1,0 +1,133 @@
+#include "server/dispatcher.h"
+
+#include <time.h>
+
+#include <string>
+#include <vector>
+
+#include "resp/errors.h"
+#include "server/command_context.h"
+#include "server/registry/command_registry.h"
+
+namespace ferrite::server {
+
+namespace {
+
+int64_t MonotonicUs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no syscall
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool ArityOk(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+std::string UpperCopy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std::string_view> argv,
+                                     resp::ReplyBuilder& reply, storage::StoreSession& store,
+                                     storage::ResidencyWaiter* waiter) {
+  ThreadStats& stats = server_.stats().Local();
+  const CommandRegistry& registry = server_.registry();
+  const uint64_t errors_before = reply.errors_written();
+  auto count_error = [&] { server_.stats().CountError(reply.last_error_code()); };
+
+  // A '|' never names a command from the wire ("config|get" is not CONFIG GET), as in Redis.
+  const CommandSpec* spec =
+      argv[0].find('|') == std::string_view::npos ? registry.Find(argv[0]) : nullptr;
+  if (spec == nullptr || !CommandRegistry::IsImplemented(*spec)) {
+    reply.Error(resp::errors::UnknownCommand(argv[0], argv.data() + 1, argv.size() - 1));
+    count_error();
+    return DispatchOutcome::kDone;
+  }
+  if (!spec->subcommands.empty()) {
+    if (argv.size() < 2) {
+      reply.Error(resp::errors::WrongArity(spec->name));
+      count_error();
+      return DispatchOutcome::kDone;
+    }
+    const CommandSpec* sub = registry.FindSubcommand(*spec, argv[1]);
+    if (sub == nullptr || sub->handler == nullptr) {
+      reply.Error(resp::errors::UnknownSubcommand(argv[1], UpperCopy(spec->name)));
+      count_error();
+      return DispatchOutcome::kDone;
+    }
+    spec = sub;
+  }
+  CommandCounters& counters = stats.commands[spec->id < kMaxCommandIds ? spec->id : 0];
+  if (!ArityOk(spec->arity, argv.size())) {
+    reply.Error(resp::errors::WrongArity(spec->name));
+    counters.rejected_calls.Add();
+    count_error();
+    return DispatchOutcome::kDone;
+  }
+
+  // Keys: positions from the registry's key specs. Commands with malformed key arguments (a bad
+  // numkeys) get no keys here and report the error themselves.
+  thread_local std::vector<int> key_positions;
+  thread_local std::vector<std::string_view> keys;
+  key_positions.clear();
+  keys.clear();
+  if (spec->first_key != 0 || spec->HasFlag(kCmdMovableKeys)) {
+    if (registry.GetKeys(*spec, argv, &key_positions)) {
+      for (int pos : key_positions) keys.push_back(argv[pos]);
+    }
+  }
+
+  std::string* out = reply.buffer();
+  const size_t reply_start = out->size();
+  const int64_t start_us = MonotonicUs();
+  for (int attempt = 0;; ++attempt) {
+    if (!keys.empty() && !store.EnsureResident(client.db, keys, waiter)) {
+      return DispatchOutcome::kPending;
+    }
+    CommandContext ctx(argv, *spec, reply, client, store, server_);
+    {
+      KeyLockGuard guard(locks_, keys, spec->HasFlag(kCmdTouchesArbitraryKeys) && keys.empty());
+      store.Protect();
+      spec->handler(ctx);
+      store.Unprotect();
+      if (!ctx.pending() && ctx.dirty() > 0) {
+        server_.dirty.fetch_add(ctx.dirty(), std::memory_order_relaxed);
+        if (sink_ != nullptr) {
+          if (ctx.rewritten().empty()) {
+            sink_->Propagate(client.db, argv);
+          } else {
+            thread_local std::vector<std::string_view> views;
+            for (const auto& command : ctx.rewritten()) {
+              views.assign(command.begin(), command.end());
+              sink_->Propagate(client.db, views);
+            }
+          }
+        }
+      }
+    }
+    if (!ctx.pending()) break;
+    out->resize(reply_start);  // discard a partial reply; run again once resident
+    if (attempt > 16) {
+      reply.Error("ERR storage is evicting records faster than they can be read; retry");
+      break;
+    }
+  }
+
+  counters.calls.Add();
+  counters.usec.Add(static_cast<uint64_t>(MonotonicUs() - start_us));
+  stats.commands_processed.Add();
+  client.commands_processed.store(client.commands_processed.load(std::memory_order_relaxed) + 1,
+                                  std::memory_order_relaxed);
+  client.last_command.store(spec, std::memory_order_relaxed);
+  if (reply.errors_written() != errors_before) {
+    counters.failed_calls.Add();
+    count_error();
+  }
+  return DispatchOutcome::kDone;
+}
+
+}  // namespace ferrite::server

@@ -1,0 +1,62 @@
+#pragma once
+// Dispatcher: runs one parsed command: lookup, arity, key locking, residency, the handler, and
+// the bookkeeping around it (commandstats, errorstats, the dirty counter, propagation).
+//
+// The life of a command through it:
+//   1. Find the CommandSpec (and the subcommand of a container like CONFIG); unknown → error.
+//   2. Check arity with Redis's rule and error text.
+//   3. Extract the keys from the registry's key specs.
+//   4. Ask the store to make the keys' newest records resident. If one is on disk the command
+//      goes pending: Dispatch returns kPending, and the caller (the connection) calls Dispatch
+//      again with the same argv when its ResidencyWaiter fires. Replies keep their order because
+//      the connection runs nothing else meanwhile.
+//   5. Lock the key stripes, run the handler, unlock. A handler that still meets an on-disk
+//      record (evicted since step 4) sets ctx.pending(); its partial reply is discarded and the
+//      command goes back to step 4.
+//   6. Count calls, time and errors; add to dirty and hand write commands to the propagation sink.
+//
+// Thread safety: one Dispatcher serves all event-loop threads; Dispatch() is re-entrant. The
+// sink, if set, must be set before serving starts.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "resp/reply_builder.h"
+#include "server/client_session.h"
+#include "server/key_locks.h"
+#include "server/server_context.h"
+#include "storage/store.h"
+
+namespace ferrite::server {
+
+// Receives every write command that changed data, in deterministic form, for the AOF and
+// replicas. Called on the event-loop thread with the command's key locks still held, so the
+// order of calls for one key is the order of execution.
+class PropagationSink {
+ public:
+  virtual ~PropagationSink() = default;
+  virtual void Propagate(storage::DbIndex db, std::span<const std::string_view> argv) = 0;
+};
+
+enum class DispatchOutcome { kDone, kPending };
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(ServerContext& server) : server_(server) {}
+
+  void set_propagation_sink(PropagationSink* sink) { sink_ = sink; }
+
+  DispatchOutcome Dispatch(ClientSession& client, std::span<const std::string_view> argv,
+                           resp::ReplyBuilder& reply, storage::StoreSession& store,
+                           storage::ResidencyWaiter* waiter);
+
+  KeyLockTable& key_locks() { return locks_; }
+
+ private:
+  ServerContext& server_;
+  KeyLockTable locks_;
+  PropagationSink* sink_ = nullptr;
+};
+
+}  // namespace ferrite::server
