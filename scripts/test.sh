@@ -47,11 +47,13 @@ case "$mode" in
   lite) run_lite ;;
   asan) run_sanitized debug ;;
   tsan) run_sanitized tsan ;;
+  fuzz) FUZZ_SECONDS=${FUZZ_SECONDS:-30} bash scripts/fuzz.sh ;;
   all)
     run_release
     run_lite
     run_sanitized debug
     run_sanitized tsan
+    FUZZ_SECONDS=${FUZZ_SECONDS:-30} bash scripts/fuzz.sh
     ;;
-  *) echo "usage: $0 [all|release|lite|asan|tsan]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|release|lite|asan|tsan|fuzz]" >&2; exit 2 ;;
 esac
