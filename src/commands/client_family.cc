@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/string_util.h"
 #include "commands/families.h"
 #include "resp/errors.h"
 #include "server/client_session.h"
@@ -17,17 +18,7 @@ namespace {
 using server::ClientSession;
 using server::CommandContext;
 namespace errors = resp::errors;
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using ferrite::EqualsIgnoreCase;
 
 // Redis's validation for names and library strings: printable ASCII without spaces.
 bool ValidClientString(std::string_view s) {
@@ -84,9 +75,9 @@ void ClientGetName(CommandContext& ctx) {
   ctx.reply.Bulk(ctx.client.name);
 }
 
-void ClientSetInfo(CommandContext& ctx) {
+[[maybe_unused]] void ClientSetInfo(CommandContext& ctx) {
   std::string_view attr = ctx.argv[2], value = ctx.argv[3];
-  bool lib_name = EqualsNoCase(attr, "lib-name"), lib_ver = EqualsNoCase(attr, "lib-ver");
+  bool lib_name = EqualsIgnoreCase(attr, "lib-name"), lib_ver = EqualsIgnoreCase(attr, "lib-ver");
   if (!lib_name && !lib_ver) {
     return ctx.reply.Error("ERR Unrecognized option '" + std::string(attr) + "'");
   }
@@ -108,15 +99,15 @@ void ClientInfo(CommandContext& ctx) {
 void ClientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    if (EqualsNoCase(ctx.argv[i], "type") && i + 1 < ctx.argc()) {
+    if (EqualsIgnoreCase(ctx.argv[i], "type") && i + 1 < ctx.argc()) {
       std::string_view type = ctx.argv[++i];
-      if (!EqualsNoCase(type, "normal") && !EqualsNoCase(type, "master") &&
-          !EqualsNoCase(type, "replica") && !EqualsNoCase(type, "slave") &&
-          !EqualsNoCase(type, "pubsub")) {
+      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "master") &&
+          !EqualsIgnoreCase(type, "replica") && !EqualsIgnoreCase(type, "slave") &&
+          !EqualsIgnoreCase(type, "pubsub")) {
         return ctx.reply.Error("ERR Unknown client type '" + std::string(type) + "'");
       }
-      if (!EqualsNoCase(type, "normal")) return ctx.reply.Verbatim("txt", "");
-    } else if (EqualsNoCase(ctx.argv[i], "id") && i + 1 < ctx.argc()) {
+      if (!EqualsIgnoreCase(type, "normal")) return ctx.reply.Verbatim("txt", "");
+    } else if (EqualsIgnoreCase(ctx.argv[i], "id") && i + 1 < ctx.argc()) {
       for (++i; i < ctx.argc(); ++i) {
         char* end = nullptr;
         std::string arg(ctx.argv[i]);
@@ -161,7 +152,7 @@ void ClientKill(CommandContext& ctx) {
   if ((ctx.argc() - 2) % 2 != 0) return ctx.reply.Error(errors::kSyntax);
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
     std::string_view opt = ctx.argv[i], val = ctx.argv[i + 1];
-    if (EqualsNoCase(opt, "id")) {
+    if (EqualsIgnoreCase(opt, "id")) {
       char* end = nullptr;
       std::string v(val);
       id = std::strtoull(v.c_str(), &end, 10);
@@ -169,23 +160,23 @@ void ClientKill(CommandContext& ctx) {
         return ctx.reply.Error("ERR client-id should be greater than 0");
       }
       by_id = true;
-    } else if (EqualsNoCase(opt, "addr")) {
+    } else if (EqualsIgnoreCase(opt, "addr")) {
       addr = val;
-    } else if (EqualsNoCase(opt, "laddr")) {
+    } else if (EqualsIgnoreCase(opt, "laddr")) {
       laddr = val;
-    } else if (EqualsNoCase(opt, "type")) {
-      if (!EqualsNoCase(val, "normal") && !EqualsNoCase(val, "master") &&
-          !EqualsNoCase(val, "replica") && !EqualsNoCase(val, "slave") &&
-          !EqualsNoCase(val, "pubsub")) {
+    } else if (EqualsIgnoreCase(opt, "type")) {
+      if (!EqualsIgnoreCase(val, "normal") && !EqualsIgnoreCase(val, "master") &&
+          !EqualsIgnoreCase(val, "replica") && !EqualsIgnoreCase(val, "slave") &&
+          !EqualsIgnoreCase(val, "pubsub")) {
         return ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
       }
-      if (!EqualsNoCase(val, "normal")) return ctx.reply.Integer(0);
-    } else if (EqualsNoCase(opt, "user")) {
+      if (!EqualsIgnoreCase(val, "normal")) return ctx.reply.Integer(0);
+    } else if (EqualsIgnoreCase(opt, "user")) {
       if (val != "default") return ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
-    } else if (EqualsNoCase(opt, "skipme")) {
-      if (EqualsNoCase(val, "yes")) {
+    } else if (EqualsIgnoreCase(opt, "skipme")) {
+      if (EqualsIgnoreCase(val, "yes")) {
         skipme = true;
-      } else if (EqualsNoCase(val, "no")) {
+      } else if (EqualsIgnoreCase(val, "no")) {
         skipme = false;
       } else {
         return ctx.reply.Error(errors::kSyntax);
@@ -211,9 +202,9 @@ void ClientKill(CommandContext& ctx) {
 
 void ClientNoEvict(CommandContext& ctx) {
   std::string_view v = ctx.argv[2];
-  if (EqualsNoCase(v, "on")) {
+  if (EqualsIgnoreCase(v, "on")) {
     ctx.client.no_evict = true;
-  } else if (EqualsNoCase(v, "off")) {
+  } else if (EqualsIgnoreCase(v, "off")) {
     ctx.client.no_evict = false;
   } else {
     return ctx.reply.Error(errors::kSyntax);
@@ -255,7 +246,7 @@ constexpr CommandBinding kBindings[] = {
     {"client|getname", ClientGetName}, {"client|help", ClientHelp},
     {"client|id", ClientId},           {"client|info", ClientInfo},
     {"client|kill", ClientKill},       {"client|list", ClientList},
-    {"client|no-evict", ClientNoEvict}, {"client|setinfo", ClientSetInfo},
+    {"client|no-evict", ClientNoEvict},
     {"client|setname", ClientSetName},
 };
 

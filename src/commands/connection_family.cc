@@ -1,8 +1,8 @@
 // Connection commands: PING ECHO SELECT QUIT RESET HELLO AUTH. The connection reads the
 // session's protocol and close_after_reply after each command, so HELLO and QUIT need no more.
 
-#include <charconv>
 
+#include "base/string_util.h"
 #include "commands/families.h"
 #include "resp/errors.h"
 #include "server/client_session.h"
@@ -14,13 +14,7 @@ namespace {
 
 using server::CommandContext;
 namespace errors = resp::errors;
-
-bool ParseInt64(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 20 || s[0] == '+') return false;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && ptr == s.data() + s.size() && !(s.size() > 1 && s[0] == '0') &&
-         !(s.size() > 2 && s[0] == '-' && s[1] == '0') && s != "-0";
-}
+using ferrite::EqualsIgnoreCase;
 
 void Ping(CommandContext& ctx) {
   if (ctx.argc() > 2) return ctx.reply.Error(errors::WrongArity("ping"));
@@ -32,23 +26,12 @@ void Echo(CommandContext& ctx) { ctx.reply.Bulk(ctx.argv[1]); }
 
 void Select(CommandContext& ctx) {
   int64_t index;
-  if (!ParseInt64(ctx.argv[1], &index)) return ctx.reply.Error(errors::kInvalidDbIndex);
+  if (!String2ll(ctx.argv[1], &index)) return ctx.reply.Error(errors::kInvalidDbIndex);
   if (index < 0 || index >= static_cast<int64_t>(ctx.server.store().num_databases())) {
     return ctx.reply.Error(errors::kDbIndexOutOfRange);
   }
   ctx.server.clients().Update([&] { ctx.client.db = static_cast<storage::DbIndex>(index); });
   ctx.reply.Ok();
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // Ferrite has one user, "default", without a password (Redis's out-of-the-box ACL).
@@ -72,7 +55,7 @@ void Hello(CommandContext& ctx) {
   int64_t version = ctx.client.protocol;
   size_t i = 1;
   if (ctx.argc() >= 2) {
-    if (!ParseInt64(ctx.argv[1], &version)) {
+    if (!String2ll(ctx.argv[1], &version)) {
       return ctx.reply.Error("ERR Protocol version is not an integer or out of range");
     }
     if (version < 2 || version > 3) {
@@ -84,13 +67,13 @@ void Hello(CommandContext& ctx) {
   bool set_name = false;
   for (; i < ctx.argc(); ++i) {
     bool more = i + 1 < ctx.argc();
-    if (EqualsNoCase(ctx.argv[i], "auth") && i + 2 < ctx.argc()) {
+    if (EqualsIgnoreCase(ctx.argv[i], "auth") && i + 2 < ctx.argc()) {
       if (!CheckCredentials(ctx.argv[i + 1])) {
         return ctx.reply.Error(
             "WRONGPASS invalid username-password pair or user is disabled.");
       }
       i += 2;
-    } else if (EqualsNoCase(ctx.argv[i], "setname") && more) {
+    } else if (EqualsIgnoreCase(ctx.argv[i], "setname") && more) {
       new_name = ctx.argv[++i];
       for (char c : new_name) {
         if (c < '!' || c > '~') {

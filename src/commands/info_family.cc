@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "base/string_util.h"
 #include "commands/families.h"
 #include "resp/errors.h"
 #include "server/client_session.h"
@@ -17,17 +18,7 @@ namespace {
 
 using server::CommandContext;
 namespace errors = resp::errors;
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using ferrite::EqualsIgnoreCase;
 
 void Info(CommandContext& ctx) {
   std::string text = server::GenerateInfo(ctx.server, ctx.argv.subspan(1));
@@ -37,12 +28,12 @@ void Info(CommandContext& ctx) {
 void Shutdown(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view opt = ctx.argv[i];
-    if (EqualsNoCase(opt, "abort")) {
+    if (EqualsIgnoreCase(opt, "abort")) {
       if (ctx.argc() != 2) return ctx.reply.Error(errors::kSyntax);
       return ctx.reply.Error("ERR No shutdown in progress.");
     }
-    if (!EqualsNoCase(opt, "nosave") && !EqualsNoCase(opt, "save") &&
-        !EqualsNoCase(opt, "now") && !EqualsNoCase(opt, "force")) {
+    if (!EqualsIgnoreCase(opt, "nosave") && !EqualsIgnoreCase(opt, "save") &&
+        !EqualsIgnoreCase(opt, "now") && !EqualsIgnoreCase(opt, "force")) {
       return ctx.reply.Error(errors::kSyntax);
     }
   }
@@ -53,7 +44,7 @@ void Shutdown(CommandContext& ctx) {
 
 void Debug(CommandContext& ctx) {
   std::string_view sub = ctx.argv[1];
-  if (EqualsNoCase(sub, "sleep") && ctx.argc() == 3) {
+  if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) {
     // Blocks this event loop, as DEBUG SLEEP blocks Redis: tests use it to hold a connection.
     double seconds = std::strtod(std::string(ctx.argv[2]).c_str(), nullptr);
     if (seconds > 0 && std::isfinite(seconds)) {
@@ -61,11 +52,11 @@ void Debug(CommandContext& ctx) {
     }
     return ctx.reply.Ok();
   }
-  if (EqualsNoCase(sub, "set-active-expire") && ctx.argc() == 3) {
+  if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
     ctx.server.active_expire_enabled.store(ctx.argv[2] != "0", std::memory_order_relaxed);
     return ctx.reply.Ok();
   }
-  if (EqualsNoCase(sub, "object") && ctx.argc() == 3) {
+  if (EqualsIgnoreCase(sub, "object") && ctx.argc() == 3) {
     std::string line;
     Status st = ctx.store.Read(ctx.client.db, ctx.argv[2], [&](const storage::RecordView& r) {
       line = "Value at:0x0 refcount:1 encoding:" +
@@ -77,7 +68,7 @@ void Debug(CommandContext& ctx) {
     if (!st.ok()) return ctx.reply.Error(errors::kNoSuchKey);
     return ctx.reply.SimpleString(line);
   }
-  if (EqualsNoCase(sub, "help")) {
+  if (EqualsIgnoreCase(sub, "help")) {
     ctx.reply.ArrayHeader(4);
     ctx.reply.SimpleString("DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
     ctx.reply.SimpleString("SLEEP <seconds>, SET-ACTIVE-EXPIRE <0|1>, OBJECT <key>");

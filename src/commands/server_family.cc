@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "base/string_util.h"
 #include "commands/families.h"
 #include "resp/errors.h"
 #include "server/client_session.h"
@@ -14,14 +15,15 @@ namespace {
 
 using server::CommandContext;
 namespace errors = resp::errors;
+using ferrite::EqualsIgnoreCase;
+using ferrite::String2ll;
 
 // FLUSHDB / FLUSHALL take an optional ASYNC or SYNC; both flush before replying here.
 bool ParseFlushMode(CommandContext& ctx) {
   if (ctx.argc() == 1) return true;
-  if (ctx.argc() == 2) {
-    std::string mode(ctx.argv[1]);
-    for (char& c : mode) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (mode == "ASYNC" || mode == "SYNC") return true;
+  if (ctx.argc() == 2 &&
+      (EqualsIgnoreCase(ctx.argv[1], "async") || EqualsIgnoreCase(ctx.argv[1], "sync"))) {
+    return true;
   }
   ctx.reply.Error(errors::kSyntax);
   return false;
@@ -47,24 +49,10 @@ void FlushAll(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-bool ParseDbIndex(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 10) return false;
-  int64_t v = 0;
-  size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size()) return false;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = s[0] == '-' ? -v : v;
-  return true;
-}
-
 void SwapDb(CommandContext& ctx) {
   int64_t a, b;
-  if (!ParseDbIndex(ctx.argv[1], &a) || !ParseDbIndex(ctx.argv[2], &b)) {
-    return ctx.reply.Error("ERR invalid first DB index");
-  }
+  if (!String2ll(ctx.argv[1], &a)) return ctx.reply.Error("ERR invalid first DB index");
+  if (!String2ll(ctx.argv[2], &b)) return ctx.reply.Error("ERR invalid second DB index");
   int64_t n = ctx.server.store().num_databases();
   if (a < 0 || a >= n || b < 0 || b >= n) return ctx.reply.Error(errors::kDbIndexOutOfRange);
   Status st =

@@ -2,18 +2,13 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-namespace ferrite::net {
+#include "base/clock.h"
 
-int64_t MonotonicMs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
+namespace ferrite::net {
 
 // Drains the eventfd so Post()'s wake-ups don't keep the loop spinning.
 class EventLoop::Waker final : public Watcher {

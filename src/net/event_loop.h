@@ -65,6 +65,4 @@ class EventLoop {
   std::unique_ptr<Waker> waker_;
 };
 
-int64_t MonotonicMs();
-
 }  // namespace ferrite::net

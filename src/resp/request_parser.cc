@@ -2,47 +2,11 @@
 
 #include <cstring>
 
+#include "base/string_util.h"
+
 namespace ferrite::resp {
 
 namespace {
-
-// Redis's string2ll: optional '-', digits, no leading zeros (except "0"), no '+', no spaces.
-bool ParseLength(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-') {
-    negative = true;
-    if (++i == s.size()) return false;
-  }
-  if (s[i] == '0' && s.size() - i > 1) return false;
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t next = v * 10 + static_cast<uint64_t>(s[i] - '0');
-    if (next / 10 != v) return false;
-    v = next;
-  }
-  if (negative) {
-    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - v);
-  } else {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(v);
-  }
-  return true;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -100,7 +64,7 @@ RequestParser::Outcome RequestParser::ParseMultibulk(std::string_view data, size
     }
     if (newline + 1 >= data.size()) return Outcome::kNeedMore;  // wait for the '\n'
     int64_t count;
-    if (!ParseLength(data.substr(1, newline - 1), &count) || count > limits_.max_multibulk_len) {
+    if (!String2ll(data.substr(1, newline - 1), &count) || count > limits_.max_multibulk_len) {
       return Fail("ERR Protocol error: invalid multibulk length");
     }
     if (count <= 0) {
@@ -129,7 +93,7 @@ RequestParser::Outcome RequestParser::ParseMultibulk(std::string_view data, size
       return Fail(std::string("ERR Protocol error: expected '$', got '") + rest[0] + "'");
     }
     int64_t len;
-    if (!ParseLength(rest.substr(1, newline - 1), &len) || len < 0 || len > limits_.max_bulk_len) {
+    if (!String2ll(rest.substr(1, newline - 1), &len) || len < 0 || len > limits_.max_bulk_len) {
       return Fail("ERR Protocol error: invalid bulk length");
     }
     size_t header = newline + 2;
@@ -190,7 +154,7 @@ RequestParser::Outcome RequestParser::ParseAttribute(std::string_view data, size
       return 1;
     }
     int64_t len;
-    if (line[0] != '$' || !ParseLength(line.substr(1), &len) || len < 0 || len > 8192) return -1;
+    if (line[0] != '$' || !String2ll(line.substr(1), &len) || len < 0 || len > 8192) return -1;
     if (data.size() < pos + static_cast<size_t>(len) + 2) return 0;
     *out = data.substr(pos, static_cast<size_t>(len));
     pos += static_cast<size_t>(len) + 2;
@@ -202,7 +166,7 @@ RequestParser::Outcome RequestParser::ParseAttribute(std::string_view data, size
   if (r < 0) return Fail("ERR Protocol error: invalid attribute");
   if (r == 0) return Outcome::kNeedMore;
   int64_t pairs;
-  if (!ParseLength(header.substr(1), &pairs) || pairs < 0 || pairs > 64) {
+  if (!String2ll(header.substr(1), &pairs) || pairs < 0 || pairs > 64) {
     return Fail("ERR Protocol error: invalid attribute length");
   }
   std::string_view keys[64], values[64];
@@ -213,8 +177,8 @@ RequestParser::Outcome RequestParser::ParseAttribute(std::string_view data, size
     if (r == 0) return Outcome::kNeedMore;
   }
   for (int64_t i = 0; i < pairs; ++i) {
-    if (EqualsNoCase(keys[i], "traceparent")) pending_traceparent_.assign(values[i]);
-    if (EqualsNoCase(keys[i], "tracestate")) pending_tracestate_.assign(values[i]);
+    if (EqualsIgnoreCase(keys[i], "traceparent")) pending_traceparent_.assign(values[i]);
+    if (EqualsIgnoreCase(keys[i], "tracestate")) pending_tracestate_.assign(values[i]);
   }
   *consumed = pos;
   return Outcome::kCommand;  // empty argv: nothing to run; the context waits for the command

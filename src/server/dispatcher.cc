@@ -1,10 +1,10 @@
 #include "server/dispatcher.h"
 
-#include <time.h>
-
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
+#include "base/string_util.h"
 #include "resp/errors.h"
 #include "server/command_context.h"
 #include "server/registry/command_registry.h"
@@ -13,20 +13,8 @@ namespace ferrite::server {
 
 namespace {
 
-int64_t MonotonicUs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no syscall
-  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
 bool ArityOk(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
-}
-
-std::string UpperCopy(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -55,7 +43,7 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     }
     const CommandSpec* sub = registry.FindSubcommand(*spec, argv[1]);
     if (sub == nullptr || sub->handler == nullptr) {
-      reply.Error(resp::errors::UnknownSubcommand(argv[1], UpperCopy(spec->name)));
+      reply.Error(resp::errors::UnknownSubcommand(argv[1], AsciiUpper(spec->name)));
       count_error();
       return DispatchOutcome::kDone;
     }
@@ -81,6 +69,7 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     }
   }
 
+  client.last_command.store(spec, std::memory_order_relaxed);
   std::string* out = reply.buffer();
   const size_t reply_start = out->size();
   const int64_t start_us = MonotonicUs();
@@ -122,7 +111,6 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   stats.commands_processed.Add();
   client.commands_processed.store(client.commands_processed.load(std::memory_order_relaxed) + 1,
                                   std::memory_order_relaxed);
-  client.last_command.store(spec, std::memory_order_relaxed);
   if (reply.errors_written() != errors_before) {
     counters.failed_calls.Add();
     count_error();
