@@ -1,0 +1,175 @@
+#pragma once
+// HybridLog: the log allocator behind the store (FASTER's PersistentMemoryMalloc).
+//
+// The log is a sequence of pages addressed by logical Address (hlog/address.h). The newest
+// `memory_pages` pages live in a ring of frames; the rest only in segment files on the Device.
+// Three regions, separated by monotonic markers:
+//   [HeadAddress, ReadOnlyAddress)   in memory, immutable: updates copy the record to the tail
+//   [ReadOnlyAddress, TailAddress)   in memory, mutable: updated in place under the record lock
+//   [BeginAddress, HeadAddress)      on disk only: read asynchronously
+//
+// Transitions (all triggered by epoch actions, never by stopping threads):
+//   - A thread that moves the tail into page q opens q and moves ReadOnlyAddress to the start of
+//     page q + 1 - mutable_pages; once every thread has seen that (epoch action),
+//     SafeReadOnlyAddress follows and the I/O worker may flush pages below it. Between the two
+//     lies the fuzzy region: a thread that saw the old ReadOnlyAddress may still update a record
+//     there in place, so copiers lock and seal such records (docs/design/hybridlog.md).
+//   - The worker writes pages [FlushedUntilAddress, SafeReadOnlyAddress) to segment files,
+//     computing each record's checksum (FlushPages).
+//   - The worker moves HeadAddress up to FlushedUntilAddress to keep free frames ahead of the
+//     tail (ShiftHeadAddress); an epoch action then frees the frames (ClosedUntilAddress).
+//   - BeginAddress moves forward by whole segments after compaction, FlushAll or eviction; the
+//     segment files below it are deleted once no thread can still read them.
+//
+// Records larger than a page get k = ceil(size / page) consecutive pages in one buffer.
+//
+// Thread safety: Allocate / Get / markers from any protected thread; FlushPages,
+// ShiftHeadAddress and ShiftBeginAddress from the single I/O worker.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "io/device.h"
+#include "storage/epoch/light_epoch.h"
+#include "storage/hlog/address.h"
+#include "storage/hlog/log_record.h"
+
+namespace ferrite::storage::hlog {
+
+struct HybridLogConfig {
+  uint32_t page_bits = 20;      // 1 MiB pages
+  uint64_t memory_pages = 64;   // frames in the ring (>= 4)
+  uint64_t mutable_pages = 56;  // the newest pages updated in place (>= 1, < memory_pages - 1)
+  uint32_t segment_bits = 30;   // 1 GiB segment files (>= page_bits)
+  uint64_t max_disk = 0;        // bytes of log on disk; 0 = unlimited
+};
+
+// Outcome of Allocate when it returns kInvalidAddress.
+enum class AllocFailure : uint8_t { kNone, kRetryLater, kTooLarge };
+
+class HybridLog {
+ public:
+  HybridLog(const HybridLogConfig& config, io::Device* device, epoch::LightEpoch* epoch,
+            std::function<void()> wake_worker);
+  ~HybridLog();
+  HybridLog(const HybridLog&) = delete;
+  HybridLog& operator=(const HybridLog&) = delete;
+
+  // Reserves `size` bytes (a multiple of 8) at the tail. On kRetryLater the caller must leave
+  // its critical section, refresh its epoch and try again (the worker is flushing or evicting).
+  // REQUIRES: epoch protected.
+  Address Allocate(uint64_t size, AllocFailure* failure);
+  // The in-memory bytes of `address`. REQUIRES: protected and address >= HeadAddress.
+  char* Get(Address address) const {
+    return frames_[(address >> page_bits_) % frame_count_].load(std::memory_order_acquire) +
+           (address & page_mask_);
+  }
+
+  Address BeginAddress() const { return begin_.load(std::memory_order_acquire); }
+  Address HeadAddress() const { return head_.load(std::memory_order_acquire); }
+  Address SafeHeadAddress() const { return safe_head_.load(std::memory_order_acquire); }
+  Address ReadOnlyAddress() const { return read_only_.load(std::memory_order_acquire); }
+  Address SafeReadOnlyAddress() const { return safe_read_only_.load(std::memory_order_acquire); }
+  Address FlushedUntilAddress() const { return flushed_until_.load(std::memory_order_acquire); }
+  Address ClosedUntilAddress() const { return closed_until_.load(std::memory_order_acquire); }
+  Address TailAddress() const { return tail_.load(std::memory_order_acquire); }
+
+  uint64_t page_size() const { return page_size_; }
+  uint32_t page_bits() const { return page_bits_; }
+  uint64_t segment_size() const { return uint64_t{1} << segment_bits_; }
+  uint64_t frame_count() const { return frame_count_; }
+  uint64_t max_record_size() const { return (frame_count_ - 3) * page_size_; }
+  // Bytes of page frames currently allocated.
+  uint64_t FrameBytes() const { return frame_bytes_.load(std::memory_order_relaxed); }
+
+  // --- I/O worker side -------------------------------------------------------------------
+  // Writes pages [FlushedUntil, SafeReadOnly) to disk. Returns the first error (sticky until a
+  // later call succeeds), kNoSpace when max_disk forbids another page, OK otherwise.
+  Status FlushPages();
+  // Moves HeadAddress to `target` (page aligned, <= FlushedUntilAddress) and frees frames once
+  // safe. Returns whether it moved.
+  bool ShiftHeadAddress(Address target);
+  // Head target that keeps `spare` frames free ahead of the tail, within `memory_pages`.
+  Address DesiredHeadAddress(uint64_t memory_pages) const;
+  // `target` moved so that it does not split a large record's pages: up to the group's end when
+  // that is flushed, else down to its start.
+  Address HeadTargetOutsideGroup(Address target) const;
+  // Moves BeginAddress to `target` (segment aligned, <= HeadAddress) and deletes the segment
+  // files below it once no thread can read them.
+  void ShiftBeginAddress(Address target);
+  // Moves ReadOnlyAddress (and, once safe, SafeReadOnlyAddress) up to `target`, so that the
+  // worker can flush every page below it.
+  void ShiftReadOnlyAddress(Address target);
+  // Deletes segments queued by ShiftBeginAddress whose epoch action has run.
+  void RemoveDeadSegments();
+
+  // Reads the record at disk `address` synchronously into `out` (header, key, value) and checks
+  // its checksum: Corruption on mismatch, IoError on device failure. Thread-safe; REQUIRES:
+  // protected (the segment may not be deleted meanwhile).
+  Status ReadRecordSync(Address address, std::string* out);
+  // Reads `n` raw bytes at `address` (must lie in one segment). Thread-safe.
+  Status ReadRaw(Address address, void* buf, size_t n);
+  io::Device& device() { return *device_; }
+  Status last_flush_error() const;
+  bool disk_full() const { return disk_full_.load(std::memory_order_acquire); }
+  uint64_t max_disk() const { return config_.max_disk; }
+
+ private:
+  bool FrameAvailable(uint64_t page) const {
+    return page < frame_count_ + (closed_until_.load(std::memory_order_acquire) >> page_bits_);
+  }
+  void OpenPage(uint64_t page);
+  void OpenLargePages(uint64_t first, uint64_t count);
+  void WaitPageReady(uint64_t page) const;
+  void OnPagesOpened(uint64_t newest_page);
+  void ClosePages(Address from, Address to);
+  Status FlushOnePage(uint64_t page);
+  static void AdvanceMax(std::atomic<Address>& a, Address v);
+
+  const HybridLogConfig config_;
+  const uint32_t page_bits_;
+  const uint32_t segment_bits_;
+  const uint64_t page_size_;
+  const uint64_t page_mask_;
+  const uint64_t frame_count_;
+  io::Device* device_;
+  epoch::LightEpoch* epoch_;
+  std::function<void()> wake_worker_;
+
+  alignas(64) std::atomic<Address> tail_;
+  alignas(64) std::atomic<Address> read_only_;
+  std::atomic<Address> safe_read_only_;
+  std::atomic<Address> head_;
+  std::atomic<Address> safe_head_;
+  std::atomic<Address> flushed_until_;
+  std::atomic<Address> closed_until_;
+  std::atomic<Address> begin_;
+
+  // frames_[p % F] holds page p's bytes; page_ready_[p % F] == p + 1 once it is zeroed.
+  std::unique_ptr<std::atomic<char*>[]> frames_;
+  std::unique_ptr<std::atomic<uint64_t>[]> page_ready_;
+  // Per frame: the first page of the group the frame's page belongs to, and (at the group's
+  // first frame) its length in pages. Written by the opener before page_ready_ is released.
+  std::unique_ptr<uint64_t[]> group_first_;
+  std::unique_ptr<uint64_t[]> group_len_;
+  std::mutex close_mu_;  // serialises ClosePages actions that run on different threads
+  std::atomic<uint64_t> frame_bytes_{0};
+
+  // Worker-only state.
+  std::vector<char> staging_;
+  Address flush_cursor_ = kFirstValidAddress;  // next record start at or after FlushedUntil
+  uint64_t opened_segments_ = 0;               // segments [0, opened) opened on the device
+  mutable std::mutex error_mu_;
+  Status flush_error_;  // GUARDED_BY(error_mu_)
+  std::atomic<bool> disk_full_{false};
+  std::atomic<uint64_t> dead_below_segment_{0};  // segments below this may be deleted
+  uint64_t removed_below_segment_ = 0;           // worker-only
+};
+
+}  // namespace ferrite::storage::hlog
