@@ -75,9 +75,8 @@ int Atoi(std::string_view s) {
 // One key spec over argv. Returns false when the spec cannot be applied (Redis's invalid_spec).
 // Keys found are appended even if the spec turns out incomplete, as Redis does.
 bool ApplyKeySpec(const KeySpec& spec, int arity, std::span<const std::string_view> argv,
-                  std::vector<KeyReference>* keys, bool* skipped) {
+                  std::vector<KeyReference>* keys) {
   const int argc = static_cast<int>(argv.size());
-  *skipped = false;
   int first = 0;
   switch (spec.begin_search) {
     case KeySpec::BeginSearch::kIndex:
@@ -93,10 +92,7 @@ bool ApplyKeySpec(const KeySpec& spec, int arity, std::span<const std::string_vi
           break;
         }
       }
-      if (first == 0) {
-        *skipped = true;  // keyword absent: this spec contributes no keys
-        return true;
-      }
+      if (first == 0) return true;  // keyword absent: this spec contributes no keys
       break;
     }
     case KeySpec::BeginSearch::kUnknown:
@@ -149,8 +145,7 @@ bool KeysFromSpecs(const CommandSpec& spec, std::span<const std::string_view> ar
                    std::vector<KeyReference>* keys) {
   for (const KeySpec& ks : spec.metadata->key_specs) {
     if (ks.flags & kKeyNotKey) continue;
-    bool skipped;
-    if (!ApplyKeySpec(ks, spec.arity, argv, keys, &skipped)) {
+    if (!ApplyKeySpec(ks, spec.arity, argv, keys)) {
       keys->clear();
       return false;
     }
