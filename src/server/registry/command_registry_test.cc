@@ -2,9 +2,29 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <set>
 #include <string>
 #include <vector>
+
+// Counts heap allocations in this test binary, to check that lookups allocate nothing.
+namespace {
+std::atomic<uint64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+// GCC cannot see that the replaced operator new above is malloc-based.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 namespace ferrite::server {
 namespace {
@@ -71,6 +91,29 @@ TEST_F(CommandRegistryTest, FindIsCaseInsensitive) {
   EXPECT_EQ(config_get->name, "config|get");
   EXPECT_EQ(registry_->Find("config|get|x"), nullptr);
   EXPECT_EQ(registry_->Find("get|x"), nullptr);
+}
+
+TEST_F(CommandRegistryTest, LookupsDoNotAllocate) {
+  ASSERT_TRUE(registry_->SetHandler("get", Noop).ok());
+  std::vector<std::string_view> argv = {"CONFIG", "GET", "maxmemory"};
+  std::vector<std::string_view> get = {"GET", "key"};
+  std::vector<int> positions;
+  positions.reserve(8);
+  // Warm up thread-local scratch space once.
+  ASSERT_TRUE(registry_->GetKeys(Spec("get"), get, &positions));
+  const uint64_t before = g_allocations.load();
+  const CommandSpec* a = registry_->Find("ZUNIONSTORE");
+  const CommandSpec* b = registry_->Lookup(argv);
+  const CommandSpec* c = registry_->FindSubcommand(Spec("client"), "No-Evict");
+  bool ok = registry_->GetKeys(*registry_->Find("get"), get, &positions);
+  std::string_view canonical = CanonicalName(*b);
+  const uint64_t after = g_allocations.load();
+  EXPECT_EQ(after, before);
+  EXPECT_NE(a, nullptr);
+  EXPECT_EQ(b, registry_->Find("config|get"));
+  EXPECT_NE(c, nullptr);
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(canonical, "CONFIG GET");
 }
 
 TEST_F(CommandRegistryTest, FindSubcommandAndLookup) {
