@@ -11,6 +11,7 @@
 #include "server/client_session.h"
 #include "server/command_context.h"
 #include "server/server_context.h"
+#include "telemetry/api/trace_context.h"
 
 namespace ferrite::commands {
 namespace {
@@ -212,6 +213,35 @@ void ClientNoEvict(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// CLIENT TRACEPARENT <traceparent> [<tracestate>] | STICKY <traceparent> [<tracestate>] | CLEAR
+// Sets the W3C parent of the next command on this connection (every command, when STICKY). An
+// invalid traceparent is ignored as W3C requires (the command starts a new trace) and still gets
+// +OK, so a client never fails because of its tracing.
+void ClientTraceparent(CommandContext& ctx) {
+  size_t i = 2;
+  if (EqualsIgnoreCase(ctx.argv[i], "clear")) {
+    if (ctx.argc() != 3) return ctx.reply.Error(errors::kSyntax);
+    ctx.client.next_parent_set = false;
+    ctx.client.next_parent_sticky = false;
+    return ctx.reply.Ok();
+  }
+  bool sticky = false;
+  if (EqualsIgnoreCase(ctx.argv[i], "sticky")) {
+    sticky = true;
+    ++i;
+  }
+  if (i >= ctx.argc() || ctx.argc() > i + 2) return ctx.reply.Error(errors::kSyntax);
+  std::optional<telemetry::SpanContext> parent = telemetry::ParseTraceparent(ctx.argv[i]);
+  if (parent) {
+    parent->remote = true;
+    if (i + 1 < ctx.argc()) parent->trace_state.Assign(ctx.argv[i + 1]);
+    ctx.client.next_parent = *parent;
+  }
+  ctx.client.next_parent_set = parent.has_value();
+  ctx.client.next_parent_sticky = parent.has_value() && sticky;
+  ctx.reply.Ok();
+}
+
 void ClientHelp(CommandContext& ctx) {
   static constexpr const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -247,7 +277,7 @@ constexpr CommandBinding kBindings[] = {
     {"client|id", ClientId},           {"client|info", ClientInfo},
     {"client|kill", ClientKill},       {"client|list", ClientList},
     {"client|no-evict", ClientNoEvict},
-    {"client|setname", ClientSetName},
+    {"client|setname", ClientSetName}, {"client|traceparent", ClientTraceparent},
 };
 
 }  // namespace

@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/string_util.h"
 #include "server/server.h"
+#include "telemetry/api/command_trace.h"
 
 namespace ferrite::server {
 
@@ -61,6 +63,7 @@ void ClientConnection::Start() {
 
 void ClientConnection::Close() {
   if (fd_ < 0) return;
+  if (session_.trace.sampled()) FinishTrace(false);
   loop_->loop.Remove(fd_);
   close(fd_);
   fd_ = -1;
@@ -112,6 +115,7 @@ void ClientConnection::ProcessInput() {
     std::string_view data(input_.data() + input_start_, input_.size() - input_start_);
     if (data.empty()) break;
     size_t consumed = 0;
+    const int64_t parse_start_ns = telemetry::TracingEnabled() ? telemetry::MonotonicNanos() : 0;
     auto outcome = parser_.Parse(data, &consumed);
     if (outcome == resp::RequestParser::Outcome::kNeedMore) break;
     if (outcome == resp::RequestParser::Outcome::kError) {
@@ -124,6 +128,7 @@ void ClientConnection::ProcessInput() {
       input_start_ += consumed;
       continue;
     }
+    if (parse_start_ns != 0) StartTrace(parser_.argv(), parse_start_ns);
     if (!RunCommand(parser_.argv())) {
       pending_ = true;
       pending_consumed_ = consumed;
@@ -131,9 +136,44 @@ void ClientConnection::ProcessInput() {
       break;
     }
     input_start_ += consumed;
+    // A traced command ends after its reply is written; with more pipelined commands behind
+    // it, its reply goes out with theirs, so it ends now without a TCP write step.
+    if (session_.trace.sampled() && input_start_ < input_.size()) FinishTrace(false);
   }
   if (!pending_) CompactInput();
   Flush();
+}
+
+void ClientConnection::StartTrace(std::span<const std::string_view> argv, int64_t parse_start_ns) {
+  // CLIENT TRACEPARENT only carries context for the next command: it is not traced itself.
+  if (argv.size() >= 2 && EqualsIgnoreCase(argv[0], "client") &&
+      EqualsIgnoreCase(argv[1], "traceparent")) {
+    return;
+  }
+  if (session_.trace.sampled()) FinishTrace(false);
+  const telemetry::SpanContext* parent = nullptr;
+  std::optional<telemetry::SpanContext> from_attribute;
+  if (!parser_.traceparent().empty()) {
+    from_attribute = telemetry::ParseTraceparent(parser_.traceparent());
+    if (from_attribute) {
+      from_attribute->remote = true;
+      if (!parser_.tracestate().empty()) from_attribute->trace_state.Assign(parser_.tracestate());
+      parent = &*from_attribute;
+    }
+  } else if (session_.next_parent_set) {
+    parent = &session_.next_parent;
+    if (!session_.next_parent_sticky) session_.next_parent_set = false;
+  }
+  if (session_.trace.Start(parent, parse_start_ns)) {
+    session_.trace.Stamp(telemetry::Step::kRespParse);
+    session_.trace.SetClient(session_.id, static_cast<int32_t>(session_.db), session_.peer_ip,
+                             session_.peer_port);
+  }
+}
+
+void ClientConnection::FinishTrace(bool written) {
+  if (written) session_.trace.Stamp(telemetry::Step::kTcpWrite);
+  session_.trace.Finish();
 }
 
 bool ClientConnection::RunCommand(std::span<const std::string_view> argv) {
@@ -180,6 +220,7 @@ void ClientConnection::Flush() {
     output_start_ += static_cast<size_t>(n);
     loop_->server.stats().Local().net_output_bytes.Add(static_cast<uint64_t>(n));
   }
+  if (session_.trace.sampled() && !pending_) FinishTrace(fd_ >= 0);
   if (fd_ < 0) return;
   size_t unsent = output_.size() - output_start_;
   if (unsent == 0) {

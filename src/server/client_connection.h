@@ -50,6 +50,8 @@ class ClientConnection final : public net::Watcher {
  private:
   class Waiter;
 
+  void StartTrace(std::span<const std::string_view> argv, int64_t parse_start_ns);
+  void FinishTrace(bool written);
   void ReadInput();
   void ProcessInput();
   bool RunCommand(std::span<const std::string_view> argv);

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "storage/store.h"
+#include "telemetry/api/command_trace.h"
+#include "telemetry/api/trace_context.h"
 
 namespace ferrite::server {
 
@@ -41,6 +43,13 @@ class ClientSession {
   // QUIT and protocol errors: close after the pending replies are written.
   bool close_after_reply = false;
   // Buffer sizes for CLIENT LIST (qbuf, omem), updated by the connection.
+  // Tracing: the trace of the command being run, and the parent context that CLIENT
+  // TRACEPARENT set for the next command (or every command, when sticky).
+  telemetry::CommandTrace trace;
+  telemetry::SpanContext next_parent;
+  bool next_parent_set = false;
+  bool next_parent_sticky = false;
+
   std::atomic<size_t> query_buffer_bytes{0};
   std::atomic<size_t> output_buffer_bytes{0};
   std::atomic<uint64_t> commands_processed{0};

@@ -8,10 +8,30 @@
 #include "resp/errors.h"
 #include "server/command_context.h"
 #include "server/registry/command_registry.h"
+#include "telemetry/api/command_trace.h"
 
 namespace ferrite::server {
 
 namespace {
+
+// The span's result attribute: "OK"/"PONG" for status replies, "NIL" for nulls, the error code
+// for errors, and the reply's RESP type otherwise. Low cardinality by construction.
+void RecordResult(telemetry::CommandTrace& trace, std::string_view reply, bool failed) {
+  std::string_view first_line = reply.substr(0, reply.find('\r'));
+  if (failed && !first_line.empty() && first_line[0] == '-') {
+    return trace.SetError(first_line.substr(1));
+  }
+  if (failed) return trace.SetResult("ERR");
+  if (first_line.empty()) return trace.SetResult("NONE");
+  switch (first_line[0]) {
+    case '+': return trace.SetResult(first_line.substr(1, 15));
+    case '_': return trace.SetResult("NIL");
+    case '$': return trace.SetResult(first_line == "$-1" ? "NIL" : "BULK");
+    case '*': return trace.SetResult(first_line == "*-1" ? "NIL" : "ARRAY");
+    case ':': return trace.SetResult("INTEGER");
+    default: return trace.SetResult("OK");
+  }
+}
 
 bool ArityOk(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
@@ -50,6 +70,8 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     spec = sub;
   }
   CommandCounters& counters = stats.commands[spec->id < kMaxCommandIds ? spec->id : 0];
+  telemetry::CommandTrace& trace = client.trace;
+  trace.Stamp(telemetry::Step::kDispatch);
   if (!ArityOk(spec->arity, argv.size())) {
     reply.Error(resp::errors::WrongArity(spec->name));
     counters.rejected_calls.Add();
@@ -70,6 +92,12 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   }
 
   client.last_command.store(spec, std::memory_order_relaxed);
+  if (trace.sampled()) {
+    thread_local std::vector<uint16_t> trace_keys;
+    trace_keys.clear();
+    for (int pos : key_positions) trace_keys.push_back(static_cast<uint16_t>(pos));
+    trace.SetCommand(argv, trace_keys, CanonicalName(*spec));
+  }
   std::string* out = reply.buffer();
   const size_t reply_start = out->size();
   const int64_t start_us = MonotonicUs();
@@ -81,7 +109,10 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     {
       KeyLockGuard guard(locks_, keys, spec->HasFlag(kCmdTouchesArbitraryKeys) && keys.empty());
       store.Protect();
-      spec->handler(ctx);
+      {
+        telemetry::ActiveTraceScope active(trace);
+        spec->handler(ctx);
+      }
       store.Unprotect();
       if (!ctx.pending() && ctx.dirty() > 0) {
         server_.dirty.fetch_add(ctx.dirty(), std::memory_order_relaxed);
@@ -111,10 +142,14 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   stats.commands_processed.Add();
   client.commands_processed.store(client.commands_processed.load(std::memory_order_relaxed) + 1,
                                   std::memory_order_relaxed);
-  if (reply.errors_written() != errors_before) {
+  trace.Stamp(telemetry::Step::kExecute);
+  const bool failed = reply.errors_written() != errors_before;
+  if (failed) {
     counters.failed_calls.Add();
     count_error();
   }
+  if (trace.sampled()) RecordResult(trace, std::string_view(*out).substr(reply_start), failed);
+  trace.Stamp(telemetry::Step::kResponseSerialize);
   return DispatchOutcome::kDone;
 }
 
