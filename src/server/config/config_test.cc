@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "server/config/output_buffer_limits.h"
 
@@ -314,6 +316,35 @@ TEST(ConfigTest, CrossKeyValidation) {
             "configuration: metrics.port: must differ from server.port (6379)");
   c.metrics.enabled = false;
   EXPECT_TRUE(Validate(c).ok());
+}
+
+std::string ReadSourceFile(const std::string& relative) {
+  std::ifstream in(std::string(FERRITE_SOURCE_DIR) + "/" + relative);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(ConfigTest, ExampleFileShowsEveryKeyWithItsDefault) {
+  std::string text = ReadSourceFile("ferrite.toml.example");
+  ASSERT_FALSE(text.empty());
+  Config c;
+  Status s = ApplyToml(text, "ferrite.toml.example", &c);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  Config defaults;
+  for (const KeySpec& key : Schema()) {
+    EXPECT_EQ(c.provenance.Describe(FullName(key)), "file") << FullName(key) << " missing";
+    EXPECT_TRUE(SameValue(key, c, defaults)) << FullName(key) << " differs from the default";
+  }
+}
+
+TEST(ConfigTest, DocsDescribeEveryKey) {
+  std::string docs = ReadSourceFile("docs/configuration.md");
+  ASSERT_FALSE(docs.empty());
+  for (const KeySpec& key : Schema()) {
+    EXPECT_NE(docs.find("| `" + std::string(key.name) + "` |"), std::string::npos) << FullName(key);
+    EXPECT_NE(docs.find(EnvVarName(key)), std::string::npos) << EnvVarName(key);
+  }
 }
 
 TEST(OutputBufferLimitsTest, ParsesRedisSyntax) {
