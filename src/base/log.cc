@@ -205,6 +205,7 @@ bool TraceContext::valid() const noexcept {
 }
 
 const TraceContext& CurrentTraceContext() noexcept { return t_trace_context; }
+void SetCurrentTraceContext(const TraceContext& ctx) noexcept { t_trace_context = ctx; }
 
 ScopedTraceContext::ScopedTraceContext(const TraceContext& ctx) noexcept : saved_(t_trace_context) {
   t_trace_context = ctx;

@@ -65,6 +65,9 @@ struct TraceContext {
 
 // The calling thread's current trace context (invalid when no sampled span is active).
 const TraceContext& CurrentTraceContext() noexcept;
+// Replaces the calling thread's trace context (a default TraceContext clears it). For code that
+// cannot nest scopes, e.g. a command resumed after a pending disk read; prefer the guard below.
+void SetCurrentTraceContext(const TraceContext& ctx) noexcept;
 
 // Installs `ctx` as the calling thread's trace context for its lifetime, restoring the previous
 // one afterwards. Nest freely; destroy in reverse order on the same thread.

@@ -398,6 +398,10 @@ TEST_F(GlobalLoggerTest, FieldsAndTraceContextAreCaptured) {
                        {"client_addr", "192.168.1.10:54321"});
   }
   EXPECT_FALSE(CurrentTraceContext().valid());
+  SetCurrentTraceContext(SeedTrace());
+  EXPECT_TRUE(CurrentTraceContext().valid());
+  SetCurrentTraceContext(TraceContext{});
+  EXPECT_FALSE(CurrentTraceContext().valid());
   FERRITE_INFO("ferrite::server", "no span");
   Global().Flush();
   auto records = sink_->records();
