@@ -4,7 +4,7 @@
 // The producer is the thread that owns the ring (an event-loop thread); the consumer is the
 // telemetry exporter thread. TryPush never blocks: when the ring is full it returns false and
 // the caller counts a drop. Memory is allocated once, at construction (which happens once per
-// thread, off the per-command path).
+// thread, off the per-command path). T must be trivially copyable and implicit-lifetime.
 //
 // Invariants: head_ <= tail_ <= head_ + capacity. Only the producer writes tail_, only the
 // consumer writes head_. A slot is published by the release-store of tail_ after it is written,
@@ -14,7 +14,8 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
+#include <cstring>
+#include <new>
 #include <type_traits>
 
 namespace ferrite::telemetry {
@@ -26,7 +27,11 @@ class SpscRing {
  public:
   // REQUIRES: capacity is a power of two >= 2.
   explicit SpscRing(size_t capacity)
-      : mask_(capacity - 1), slots_(std::make_unique<T[]>(capacity)) {}
+      : mask_(capacity - 1),
+        slots_(
+            static_cast<T*>(::operator new[](capacity * sizeof(T), std::align_val_t(alignof(T))))) {
+  }
+  ~SpscRing() { ::operator delete[](slots_, std::align_val_t(alignof(T))); }
   SpscRing(const SpscRing&) = delete;
   SpscRing& operator=(const SpscRing&) = delete;
 
@@ -39,7 +44,7 @@ class SpscRing {
       cached_head_ = head_.load(std::memory_order_acquire);
       if (tail - cached_head_ > mask_) return false;
     }
-    slots_[tail & mask_] = item;
+    std::memcpy(&slots_[tail & mask_], &item, sizeof(T));
     tail_.store(tail + 1, std::memory_order_release);
     return true;
   }
@@ -51,7 +56,7 @@ class SpscRing {
       cached_tail_ = tail_.load(std::memory_order_acquire);
       if (head == cached_tail_) return false;
     }
-    *out = slots_[head & mask_];
+    std::memcpy(out, &slots_[head & mask_], sizeof(T));
     head_.store(head + 1, std::memory_order_release);
     return true;
   }
@@ -65,7 +70,9 @@ class SpscRing {
 
  private:
   const size_t mask_;
-  std::unique_ptr<T[]> slots_;
+  // Raw storage, written only through memcpy: pages are touched on first use, so an idle
+  // thread's ring costs address space, not resident memory.
+  T* slots_;
   alignas(64) std::atomic<uint64_t> tail_{0};
   uint64_t cached_head_ = 0;  // producer's view of head_
   alignas(64) std::atomic<uint64_t> head_{0};
