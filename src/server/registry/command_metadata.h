@@ -109,6 +109,8 @@ struct CommandMetadata {
   std::vector<KeySpec> key_specs;
   CommandDocs docs;
 
+  bool extension = false;  // a Ferrite command Redis 7.0 does not have (AddCommands)
+
   NativeKeyFinder key_finder = NativeKeyFinder::kNone;
   // kNumkeys: argv positions of the destination key (0: none), the key count and the first key.
   int finder_store = 0;

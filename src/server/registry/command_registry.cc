@@ -4,7 +4,8 @@
 
 namespace ferrite::server {
 
-const char* BuiltinCommandData();  // metadata_loader.cc
+const char* BuiltinCommandData();    // metadata_loader.cc
+const char* FerriteExtensionData();  // extension_commands.cc
 
 namespace {
 
@@ -30,15 +31,17 @@ std::string_view KeySpecFlagName(int bit_index) {
 }
 
 Result<std::unique_ptr<CommandRegistry>> CommandRegistry::Create() {
-  return CreateFromData(BuiltinCommandData());
+  auto registry = CreateFromData(BuiltinCommandData());
+  if (!registry) return registry;
+  Status s = (*registry)->AddCommands(FerriteExtensionData());
+  if (!s.ok()) return s;
+  return registry;
 }
 
 Result<std::unique_ptr<CommandRegistry>> CommandRegistry::CreateFromData(std::string_view data) {
   std::unique_ptr<CommandRegistry> registry(new CommandRegistry());
   Status s = registry->Load(data);
   if (!s.ok()) return s;
-  std::sort(registry->commands_.begin(), registry->commands_.end(),
-            [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   registry->Index();
   // Index() keeps the first of duplicate names; the data must not have any.
   if (registry->by_name_.size() != registry->by_id_.size()) {
@@ -54,6 +57,8 @@ Result<std::unique_ptr<CommandRegistry>> CommandRegistry::CreateFromData(std::st
 
 // Ids follow COMMAND LIST's order: each container, then its subcommands.
 void CommandRegistry::Index() {
+  std::sort(commands_.begin(), commands_.end(),
+            [](const CommandSpec& a, const CommandSpec& b) { return a.name < b.name; });
   by_id_.clear();
   by_name_.clear();
   for (CommandSpec& cmd : commands_) {

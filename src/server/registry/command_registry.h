@@ -59,6 +59,12 @@ class CommandRegistry {
   // With argc == 1 a container itself is returned (as Redis does; it then fails arity).
   const CommandSpec* Lookup(std::span<const std::string_view> argv) const;
 
+  // Adds Ferrite's own commands (not in Redis 7.0), one JSON object per line in the generator's
+  // format (see extension_commands.cc). A name "container|sub" adds a subcommand to an existing
+  // container. Re-numbers ids; only before serving starts. Create() already adds Ferrite's
+  // built-in extensions (CLIENT TRACEPARENT).
+  Status AddCommands(std::string_view json_lines);
+
   // Attaches a handler; `name` is a full name ("get", "config|get"). NotFound if Redis 7.0 has
   // no such command. Only before serving starts.
   Status SetHandler(std::string_view name, CommandHandler handler);
@@ -97,7 +103,7 @@ class CommandRegistry {
 
  private:
   CommandRegistry() = default;
-  Status Load(std::string_view data);
+  Status Load(std::string_view data);  // metadata_loader.cc
   void Index();
   CommandSpec* MutableFind(std::string_view name);
 

@@ -66,7 +66,7 @@ class CommandRegistryTest : public ::testing::Test {
 
 TEST_F(CommandRegistryTest, HoldsEveryRedis70Command) {
   EXPECT_EQ(registry_->commands().size(), 240u);  // COMMAND COUNT of redis-server 7.0.15
-  EXPECT_EQ(registry_->size(), 366u);             // plus 126 subcommands
+  EXPECT_EQ(registry_->size(), 367u);             // plus 126 subcommands and CLIENT TRACEPARENT
   std::string previous;
   for (const CommandSpec& cmd : registry_->commands()) {
     EXPECT_LT(previous, cmd.name);  // name order
@@ -307,6 +307,43 @@ TEST_F(CommandRegistryTest, GetKeysErrors) {
   std::vector<std::string_view> ping = {"ping"};
   EXPECT_TRUE(registry_->GetKeys(Spec("ping"), ping, &positions));
   EXPECT_TRUE(positions.empty());
+}
+
+TEST_F(CommandRegistryTest, FerriteExtensions) {
+  const CommandSpec& tp = Spec("client|traceparent");
+  EXPECT_TRUE(tp.metadata->extension);
+  EXPECT_EQ(tp.arity, -3);
+  EXPECT_EQ(CanonicalName(tp), "CLIENT TRACEPARENT");
+  EXPECT_EQ(registry_->FindSubcommand(Spec("client"), "TRACEPARENT"), &tp);
+  EXPECT_FALSE(Spec("client|setname").metadata->extension);
+
+  ASSERT_TRUE(registry_->SetHandler("get", Noop).ok());
+  const std::string line =
+      R"({"name":"%s","arity":-2,"flags":["readonly"],"first":1,"last":1,"step":1,"acl":[],)"
+      R"("tips":[],"key_specs":[{"flags":["RO"],"bs":{"type":"index","index":1},)"
+      R"("fk":{"type":"range","lastkey":0,"keystep":1,"limit":0}}],"docs":{"group":"generic"}})";
+  auto with_name = [&](std::string_view name) {
+    std::string out = line;
+    out.replace(out.find("%s"), 2, name);
+    return out;
+  };
+  ASSERT_TRUE(
+      registry_->AddCommands(with_name("ferrite.probe") + "\n" + with_name("config|probe")).ok());
+  EXPECT_EQ(registry_->size(), 369u);
+  EXPECT_NE(registry_->Find("FERRITE.PROBE"), nullptr);
+  EXPECT_EQ(registry_->Lookup(std::vector<std::string_view>{"config", "probe"}),
+            registry_->Find("config|probe"));
+  for (size_t i = 0; i < registry_->size(); ++i) EXPECT_EQ(registry_->ById(i).id, i);
+  EXPECT_EQ(Spec("get").handler, &Noop);  // handlers survive the re-indexing
+  std::vector<int> keys;
+  std::vector<std::string_view> argv = {"ferrite.probe", "k"};
+  ASSERT_TRUE(registry_->GetKeys(Spec("ferrite.probe"), argv, &keys));
+  EXPECT_EQ(keys, std::vector<int>{1});
+
+  EXPECT_FALSE(registry_->AddCommands(with_name("get")).ok());           // exists
+  EXPECT_FALSE(registry_->AddCommands(with_name("nosuch|sub")).ok());    // no container
+  EXPECT_FALSE(registry_->AddCommands(with_name("config|get|x")).ok());  // too deep
+  EXPECT_EQ(registry_->size(), 369u);
 }
 
 TEST(CommandRegistryDataTest, RejectsInconsistentData) {

@@ -195,8 +195,11 @@ class LiveRedisComparisonTest : public ::testing::Test {
   void SetUp() override {
     if (redis_ == nullptr) GTEST_SKIP() << "no runnable " << testing::kRedisServerPath;
     registry_ = NewRegistry();
+    // Everything Redis has; Ferrite's extensions stay unimplemented so containers compare equal.
     for (size_t id = 0; id < registry_->size(); ++id) {
-      ASSERT_TRUE(registry_->SetHandler(registry_->ById(id).name, Noop).ok());
+      const CommandSpec& spec = registry_->ById(id);
+      if (spec.metadata->extension) continue;
+      ASSERT_TRUE(registry_->SetHandler(spec.name, Noop).ok());
     }
   }
 
@@ -224,6 +227,7 @@ LiveRedis* LiveRedisComparisonTest::redis_ = nullptr;
 TEST_F(LiveRedisComparisonTest, InfoOfEveryCommandAndSubcommand) {
   for (size_t id = 0; id < registry_->size(); ++id) {
     const CommandSpec& spec = registry_->ById(id);
+    if (spec.metadata->extension) continue;
     ExpectSame({"COMMAND", "INFO", spec.name}, false, true);
   }
   ExpectSame({"COMMAND", "INFO", "GET", "nosuch", "Config|Get", "get|x"}, false, true);
@@ -232,6 +236,7 @@ TEST_F(LiveRedisComparisonTest, InfoOfEveryCommandAndSubcommand) {
 TEST_F(LiveRedisComparisonTest, DocsOfEveryCommandAndSubcommand) {
   for (size_t id = 0; id < registry_->size(); ++id) {
     const CommandSpec& spec = registry_->ById(id);
+    if (spec.metadata->extension) continue;
     ExpectSame({"COMMAND", "DOCS", spec.name}, true);
   }
   ExpectSame({"COMMAND", "DOCS", "nosuch", "SET", "client|kill"}, true);

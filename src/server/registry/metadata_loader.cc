@@ -291,9 +291,9 @@ Status LoadCommand(const JsonValue& v, std::vector<std::unique_ptr<CommandMetada
   return Status::Ok();
 }
 
-}  // namespace
-
-Status CommandRegistry::Load(std::string_view data) {
+// Parses JSON lines into specs (blank lines skipped).
+Status ParseLines(std::string_view data, std::vector<std::unique_ptr<CommandMetadata>>* metadata,
+                  std::vector<CommandSpec>* out) {
   size_t pos = 0;
   while (pos < data.size()) {
     size_t end = data.find('\n', pos);
@@ -303,8 +303,51 @@ Status CommandRegistry::Load(std::string_view data) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     Result<JsonValue> value = registry::ParseJson(line);
     if (!value) return value.error();
-    commands_.emplace_back();
-    FERRITE_RETURN_IF_ERROR(LoadCommand(*value, &metadata_, &commands_.back()));
+    out->emplace_back();
+    FERRITE_RETURN_IF_ERROR(LoadCommand(*value, metadata, &out->back()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CommandRegistry::Load(std::string_view data) {
+  std::vector<CommandSpec> specs;
+  FERRITE_RETURN_IF_ERROR(ParseLines(data, &metadata_, &specs));
+  for (CommandSpec& spec : specs) {
+    if (spec.name.find('|') != std::string_view::npos) {
+      return Status::Corruption("command metadata: top-level entry " + std::string(spec.name));
+    }
+    commands_.push_back(std::move(spec));
+  }
+  return Status::Ok();
+}
+
+Status CommandRegistry::AddCommands(std::string_view json_lines) {
+  std::vector<CommandSpec> specs;
+  const size_t first_new = metadata_.size();
+  FERRITE_RETURN_IF_ERROR(ParseLines(json_lines, &metadata_, &specs));
+  for (size_t i = first_new; i < metadata_.size(); ++i) metadata_[i]->extension = true;
+  for (CommandSpec& spec : specs) {
+    if (spec.name.size() > kMaxNameLength) {
+      return Status::InvalidArgument("command name too long: " + std::string(spec.name));
+    }
+    if (Find(spec.name) != nullptr) {
+      return Status::InvalidArgument("command already exists: " + std::string(spec.name));
+    }
+    const size_t bar = spec.name.find('|');
+    if (bar == std::string_view::npos) {
+      commands_.push_back(std::move(spec));
+    } else {
+      CommandSpec* container = MutableFind(spec.name.substr(0, bar));
+      if (container == nullptr || container->name.find('|') != std::string_view::npos ||
+          spec.name.find('|', bar + 1) != std::string_view::npos || !spec.subcommands.empty()) {
+        return Status::NotFound("no container command for " + std::string(spec.name));
+      }
+      container->subcommands.push_back(std::move(spec));
+    }
+    // Inserting may move specs (vector growth): rebuild ids and the name index every time.
+    Index();
   }
   return Status::Ok();
 }
