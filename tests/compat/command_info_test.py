@@ -91,19 +91,25 @@ def keep_subcommands(info, allowed):
 
 
 def keep_sub_docs(docs, allowed):
-    kind, body = docs
-    if kind == "%":
-        pairs = list(body)
-    else:
-        pairs = [(body[i], body[i + 1]) for i in range(0, len(body), 2)]
+    kind = docs[0]
     out = []
-    for k, v in pairs:
+    for k, v in pairs_of(docs):
         if k[1] == "subcommands":
-            sub = v[1] if v[0] == "%" else [(v[1][i], v[1][i + 1]) for i in range(0, len(v[1]), 2)]
-            sub = sorted([(sk, sv) for sk, sv in sub if sk[1] in allowed], key=lambda p: p[0][1])
+            sub = sorted([(sk, sv) for sk, sv in pairs_of(v) if sk[1] in allowed], key=lambda p: p[0][1])
             v = ("%", sub) if v[0] == "%" else ("*", [x for p in sub for x in p])
         out.append((k, v))
     return ("%", out) if kind == "%" else ("*", [x for p in out for x in p])
+
+
+def pairs_of(value):
+    kind, body = value
+    return list(body) if kind == "%" else [(body[i], body[i + 1]) for i in range(0, len(body), 2)]
+
+
+def docs_reply(reply, allowed):
+    """COMMAND DOCS's reply (name -> docs map) with each container's subcommands filtered."""
+    pairs = [(k, keep_sub_docs(v, allowed)) for k, v in pairs_of(reply)]
+    return ("%", pairs) if reply[0] == "%" else ("*", [x for p in pairs for x in p])
 
 
 GETKEYS_SAMPLES = [
@@ -144,7 +150,12 @@ def main():
         for protocol in (2, 3):
             redis = Conn(redis_port, protocol)
             ferrite = Conn(ferrite_port, protocol)
-            listed = [n for _, n in ferrite.call("COMMAND", "LIST")[1]]
+            reply = ferrite.call("COMMAND", "LIST")
+            if reply[0] != "*":
+                print("FAIL: COMMAND LIST answered %r (is the COMMAND family registered?)"
+                      % (reply,))
+                return 1
+            listed = [n for _, n in reply[1]]
             allowed = set(listed)
             if protocol == 2:
                 print("Ferrite lists %d commands and subcommands" % len(listed))
@@ -165,8 +176,8 @@ def main():
                         ("*", [keep_subcommands(e, allowed) for e in ours[1]]))
                 theirs = redis.call("COMMAND", "DOCS", name)
                 ours = ferrite.call("COMMAND", "DOCS", name)
-                compare("COMMAND DOCS " + name, keep_sub_docs(theirs, allowed),
-                        keep_sub_docs(ours, allowed))
+                compare("COMMAND DOCS " + name, docs_reply(theirs, allowed),
+                        docs_reply(ours, allowed))
             if "command|help" in allowed:
                 compare("COMMAND HELP", redis.call("COMMAND", "HELP"),
                         ferrite.call("COMMAND", "HELP"))
