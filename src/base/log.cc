@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <future>
@@ -671,6 +672,8 @@ Logger& Global() {
     l->SetFilter(Filter(Level::kInfo));
     auto sink = StreamSink::Open(Format::kText, "stderr");
     l->SetPrimarySink(std::shared_ptr<Sink>(std::move(sink).value()));
+    // exit() after a fatal startup error must not lose the record explaining it.
+    std::atexit([] { Global().Flush(); });
     return l;
   }();
   return *logger;

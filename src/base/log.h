@@ -274,7 +274,8 @@ class Logger {
   friend Logger& Global();
 };
 
-// The process-wide logger. Until Configure() it writes text at info level to stderr.
+// The process-wide logger. Until Configure() it writes text at info level to stderr. It is
+// flushed at exit(); call Shutdown() before returning from main to also stop its thread.
 Logger& Global();
 
 struct Options {

@@ -199,5 +199,24 @@ TEST(CliTest, ConfigureLoggingWritesJsonToTheConfiguredFile) {
   std::filesystem::remove(path);
 }
 
+TEST(CliTest, TelemetryEnabledWithoutOtelOnlyLogs) {
+  std::string path = ::testing::TempDir() + "/ferrite_cli_otel_" + std::to_string(getpid());
+  server::config::Config config;
+  config.logging.output = path;
+  config.telemetry.enabled = true;
+  ASSERT_TRUE(ConfigureLogging(config).ok());
+  log::Global().Flush();
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  bool logged =
+      text.str().find("OTel not available: built without the otel feature") != std::string::npos;
+  EXPECT_EQ(logged, !FERRITE_OTEL) << text.str();
+  server::config::Config restore;
+  restore.logging.output = "stderr";
+  ASSERT_TRUE(ConfigureLogging(restore).ok());
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace ferrite::app
