@@ -31,20 +31,7 @@ using storage::ValueType;
 namespace errors = resp::errors;
 
 // ---------------------------------------------------------------------------------------------
-// SET and GETEX options (Redis's OBJ_SET_* / OBJ_EX ... flags).
-
-enum SetFlag : uint32_t {
-  kSetNx = 1 << 0,
-  kSetXx = 1 << 1,
-  kSetEx = 1 << 2,
-  kSetPx = 1 << 3,
-  kSetKeepTtl = 1 << 4,
-  kSetGet = 1 << 5,
-  kSetExat = 1 << 6,
-  kSetPxat = 1 << 7,
-  kSetPersist = 1 << 8,
-};
-constexpr uint32_t kSetAnyExpire = kSetEx | kSetPx | kSetExat | kSetPxat;
+// SET and GETEX options (string_ops.h has the flags).
 
 bool ExpireInSeconds(uint32_t flags) { return flags & (kSetEx | kSetExat); }
 bool ExpireIsRelative(uint32_t flags) { return flags & (kSetEx | kSetPx); }
@@ -115,74 +102,6 @@ void Get(CommandContext& ctx) {
 
 // ---------------------------------------------------------------------------------------------
 // SET SETNX SETEX PSETEX GETSET: one implementation (Redis's setGenericCommand)
-
-// SET with NX / XX / GET / KEEPTTL, which depend on the old record.
-struct SetUpdater final : storage::RmwFunctions {
-  SetUpdater(uint32_t flags, std::string_view value, std::optional<int64_t> expire_at)
-      : flags(flags), value(value), expire_at(expire_at) {}
-
-  Status InitialUpdate(RecordBuilder& out) override {
-    found = false;
-    old_value.clear();
-    if (flags & kSetXx) {
-      outcome = RmwOutcome::kSkipped;
-      return Status::NotFound();
-    }
-    out.type = ValueType::kString;
-    out.expire_at_ms = expire_at.value_or(kNoExpiry);
-    out.value.assign(value);
-    outcome = RmwOutcome::kDone;
-    return Status::Ok();
-  }
-
-  bool InPlaceUpdate(MutableRecord& rec) override {
-    if (rec.type != ValueType::kString) return false;
-    if (!(flags & kSetNx) && value.size() > rec.capacity) return false;
-    found = true;
-    if (flags & kSetGet) old_value.assign(rec.value, *rec.length);
-    if (flags & kSetNx) {
-      outcome = RmwOutcome::kSkipped;
-      return true;
-    }
-    std::copy(value.begin(), value.end(), rec.value);
-    *rec.length = static_cast<uint32_t>(value.size());
-    *rec.expire_at_ms = NewExpiry(*rec.expire_at_ms);
-    outcome = RmwOutcome::kDone;
-    return true;
-  }
-
-  Status CopyUpdate(const RecordView& old, RecordBuilder& out) override {
-    found = true;
-    if (flags & kSetGet) {
-      if (old.type != ValueType::kString) {
-        outcome = RmwOutcome::kWrongType;
-        return Status::WrongType();
-      }
-      old_value.assign(old.value);
-    }
-    if (flags & kSetNx) {
-      outcome = RmwOutcome::kSkipped;
-      return Status::Aborted();
-    }
-    out.type = ValueType::kString;
-    out.value.assign(value);
-    out.expire_at_ms = NewExpiry(old.expire_at_ms);
-    outcome = RmwOutcome::kDone;
-    return Status::Ok();
-  }
-
-  int64_t NewExpiry(int64_t old) const {
-    if (expire_at) return *expire_at;
-    return (flags & kSetKeepTtl) ? old : kNoExpiry;
-  }
-
-  uint32_t flags;
-  std::string_view value;
-  std::optional<int64_t> expire_at;
-  RmwOutcome outcome = RmwOutcome::kAbsent;
-  bool found = false;
-  std::string old_value;  // with kSetGet
-};
 
 enum class SetReplies { kOkOrNull, kOneOrZero };
 
@@ -261,64 +180,6 @@ void GetSet(CommandContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 // GETEX GETDEL
 
-struct GetExUpdater final : storage::RmwFunctions {
-  GetExUpdater(uint32_t flags, bool expire_error, int64_t at_ms, bool delete_now)
-      : flags(flags), expire_error(expire_error), at_ms(at_ms), delete_now(delete_now) {}
-
-  Status InitialUpdate(RecordBuilder&) override {
-    outcome = RmwOutcome::kAbsent;
-    return Status::NotFound();
-  }
-
-  bool InPlaceUpdate(MutableRecord& rec) override {
-    if (rec.type != ValueType::kString || (delete_now && !expire_error)) return false;
-    value.assign(rec.value, *rec.length);
-    if (expire_error) {
-      outcome = RmwOutcome::kSkipped;
-    } else if (flags & kSetAnyExpire) {
-      *rec.expire_at_ms = at_ms;
-      outcome = RmwOutcome::kDone;
-    } else {
-      outcome = *rec.expire_at_ms == kNoExpiry ? RmwOutcome::kUnchanged : RmwOutcome::kDone;
-      *rec.expire_at_ms = kNoExpiry;
-    }
-    return true;
-  }
-
-  Status CopyUpdate(const RecordView& old, RecordBuilder& out) override {
-    if (old.type != ValueType::kString) {
-      outcome = RmwOutcome::kWrongType;
-      return Status::WrongType();
-    }
-    value.assign(old.value);
-    if (expire_error) {
-      outcome = RmwOutcome::kSkipped;
-      return Status::Aborted();
-    }
-    if (delete_now) {
-      outcome = RmwOutcome::kDeleted;
-      return Status::NotFound();
-    }
-    if (flags & kSetAnyExpire) {
-      out.expire_at_ms = at_ms;
-    } else if (old.expire_at_ms == kNoExpiry) {
-      outcome = RmwOutcome::kUnchanged;
-      return Status::Aborted();
-    } else {
-      out.expire_at_ms = kNoExpiry;
-    }
-    outcome = RmwOutcome::kDone;
-    return Status::Ok();
-  }
-
-  uint32_t flags;
-  bool expire_error;
-  int64_t at_ms;
-  bool delete_now;
-  RmwOutcome outcome = RmwOutcome::kAbsent;
-  std::string value;
-};
-
 void GetEx(CommandContext& ctx) {
   uint32_t flags = 0;
   std::string_view expire;
@@ -358,25 +219,6 @@ void GetEx(CommandContext& ctx) {
     }
   }
 }
-
-struct GetDelUpdater final : storage::RmwFunctions {
-  Status InitialUpdate(RecordBuilder&) override {
-    outcome = RmwOutcome::kAbsent;
-    return Status::NotFound();
-  }
-  Status CopyUpdate(const RecordView& old, RecordBuilder&) override {
-    if (old.type != ValueType::kString) {
-      outcome = RmwOutcome::kWrongType;
-      return Status::WrongType();
-    }
-    value.assign(old.value);
-    outcome = RmwOutcome::kDeleted;
-    return Status::NotFound();
-  }
-
-  RmwOutcome outcome = RmwOutcome::kAbsent;
-  std::string value;
-};
 
 void GetDel(CommandContext& ctx) {
   GetDelUpdater updater;

@@ -400,6 +400,22 @@ TEST_F(StringFamilyTest, IncrByFloatErrors) {
   EXPECT_EQ(Run({"INCRBYFLOAT", "l", "bad"}), kWrongType);  // type first, as Redis
 }
 
+TEST_F(StringFamilyTest, IncrByFloatUsesLongDoubleRange) {
+  // Beyond double's range but within long double's, as on Redis (x86-64 80-bit long double).
+  // Expected text captured from redis-server 7.0.15.
+  const std::string e400 =
+      "10000000000000000000281880683947586514586453433629052038625910693539685534008629862039363994"
+      "84832416052209405392731761620029582277725925573402382897659334066101779744743454617391786244"
+      "8116674971723778"
+      "94382439159333804747067502624668440135923751360383034373548550524495596497902182503828009106"
+      "84149474024568986530409510175126580926158275889201834725116433165913626641381763097348063437"
+      "32497430221946880";
+  EXPECT_EQ(Run({"INCRBYFLOAT", "n", "1e400"}), Bulk(e400));
+  EXPECT_EQ(Run({"INCRBYFLOAT", "tiny", "1e-400"}), Bulk("0"));
+  EXPECT_EQ(Run({"SET", "big", "9223372036854775807"}), kOk);
+  EXPECT_EQ(Run({"INCRBYFLOAT", "big", "1"}), Bulk("9223372036854775808"));
+}
+
 TEST_F(StringFamilyTest, IncrByFloatNoNegativeZero) {
   EXPECT_EQ(Run({"INCRBYFLOAT", "foo", "0.024390243902439025"}), Bulk("0.02439024390243902"));
   EXPECT_EQ(Run({"INCRBYFLOAT", "foo", "-0.024390243902439025"}), Bulk("0"));
@@ -638,6 +654,35 @@ TEST(UpdaterTest, IncrByFloatInPlace) {
   IncrByFloatUpdater invalid(0, false);
   EXPECT_FALSE(invalid.InPlaceUpdate(buf.rec));
   EXPECT_EQ(invalid.outcome, RmwOutcome::kNotFloat);
+}
+
+TEST(UpdaterTest, SetAndGetExInPlace) {
+  InPlaceBuffer buf("old", 8);
+  SetUpdater keep(kSetGet | kSetKeepTtl, "new", std::nullopt);
+  ASSERT_TRUE(keep.InPlaceUpdate(buf.rec));
+  EXPECT_EQ(keep.outcome, RmwOutcome::kDone);
+  EXPECT_EQ(keep.old_value, "old");
+  EXPECT_EQ(buf.value(), "new");
+  EXPECT_EQ(buf.expire, 777);
+  SetUpdater nx(kSetNx | kSetGet, "zzz", std::nullopt);
+  ASSERT_TRUE(nx.InPlaceUpdate(buf.rec));
+  EXPECT_EQ(nx.outcome, RmwOutcome::kSkipped);
+  EXPECT_EQ(nx.old_value, "new");
+  EXPECT_EQ(buf.value(), "new");
+  SetUpdater ex(0, "v", int64_t{123});
+  ASSERT_TRUE(ex.InPlaceUpdate(buf.rec));
+  EXPECT_EQ(buf.expire, 123);
+  EXPECT_FALSE(SetUpdater(0, "too long value", std::nullopt).InPlaceUpdate(buf.rec));
+  GetExUpdater persist(kSetPersist, false, 0, false);
+  ASSERT_TRUE(persist.InPlaceUpdate(buf.rec));
+  EXPECT_EQ(persist.outcome, RmwOutcome::kDone);
+  EXPECT_EQ(persist.value, "v");
+  EXPECT_EQ(buf.expire, storage::kNoExpiry);
+  GetExUpdater expired(kSetPxat, false, 1, true);
+  EXPECT_FALSE(expired.InPlaceUpdate(buf.rec));  // deleting needs CopyUpdate
+  storage::RecordBuilder out;
+  EXPECT_TRUE(expired.CopyUpdate({storage::ValueType::kString, 0, "v"}, out).IsNotFound());
+  EXPECT_EQ(expired.outcome, RmwOutcome::kDeleted);
 }
 
 TEST(StringOpsTest, EncodingAndLimits) {

@@ -14,6 +14,7 @@
 
 namespace ferrite::commands {
 
+using storage::kNoExpiry;
 using storage::MutableRecord;
 using storage::RecordBuilder;
 using storage::RecordView;
@@ -297,6 +298,125 @@ Status SetRangeUpdater::CopyUpdate(const RecordView& old, RecordBuilder& out) {
   length = out.value.size();
   outcome = RmwOutcome::kDone;
   return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// SET GETEX GETDEL
+
+Status SetUpdater::InitialUpdate(RecordBuilder& out) {
+  found = false;
+  old_value.clear();
+  if (flags & kSetXx) {
+    outcome = RmwOutcome::kSkipped;
+    return Status::NotFound();
+  }
+  out.type = ValueType::kString;
+  out.expire_at_ms = expire_at.value_or(kNoExpiry);
+  out.value.assign(value);
+  outcome = RmwOutcome::kDone;
+  return Status::Ok();
+}
+
+bool SetUpdater::InPlaceUpdate(MutableRecord& rec) {
+  if (rec.type != ValueType::kString) return false;
+  if (!(flags & kSetNx) && value.size() > rec.capacity) return false;
+  found = true;
+  if (flags & kSetGet) old_value.assign(rec.value, *rec.length);
+  if (flags & kSetNx) {
+    outcome = RmwOutcome::kSkipped;
+    return true;
+  }
+  std::copy(value.begin(), value.end(), rec.value);
+  *rec.length = static_cast<uint32_t>(value.size());
+  *rec.expire_at_ms = NewExpiry(*rec.expire_at_ms);
+  outcome = RmwOutcome::kDone;
+  return true;
+}
+
+Status SetUpdater::CopyUpdate(const RecordView& old, RecordBuilder& out) {
+  found = true;
+  if (flags & kSetGet) {
+    if (old.type != ValueType::kString) {
+      outcome = RmwOutcome::kWrongType;
+      return Status::WrongType();
+    }
+    old_value.assign(old.value);
+  }
+  if (flags & kSetNx) {
+    outcome = RmwOutcome::kSkipped;
+    return Status::Aborted();
+  }
+  out.type = ValueType::kString;
+  out.value.assign(value);
+  out.expire_at_ms = NewExpiry(old.expire_at_ms);
+  outcome = RmwOutcome::kDone;
+  return Status::Ok();
+}
+
+int64_t SetUpdater::NewExpiry(int64_t old) const {
+  if (expire_at) return *expire_at;
+  return (flags & kSetKeepTtl) ? old : kNoExpiry;
+}
+
+Status GetExUpdater::InitialUpdate(RecordBuilder&) {
+  outcome = RmwOutcome::kAbsent;
+  return Status::NotFound();
+}
+
+bool GetExUpdater::InPlaceUpdate(MutableRecord& rec) {
+  if (rec.type != ValueType::kString || (delete_now && !expire_error)) return false;
+  value.assign(rec.value, *rec.length);
+  if (expire_error) {
+    outcome = RmwOutcome::kSkipped;
+  } else if (flags & kSetAnyExpire) {
+    *rec.expire_at_ms = at_ms;
+    outcome = RmwOutcome::kDone;
+  } else {
+    outcome = *rec.expire_at_ms == kNoExpiry ? RmwOutcome::kUnchanged : RmwOutcome::kDone;
+    *rec.expire_at_ms = kNoExpiry;
+  }
+  return true;
+}
+
+Status GetExUpdater::CopyUpdate(const RecordView& old, RecordBuilder& out) {
+  if (old.type != ValueType::kString) {
+    outcome = RmwOutcome::kWrongType;
+    return Status::WrongType();
+  }
+  value.assign(old.value);
+  if (expire_error) {
+    outcome = RmwOutcome::kSkipped;
+    return Status::Aborted();
+  }
+  if (delete_now) {
+    outcome = RmwOutcome::kDeleted;
+    return Status::NotFound();
+  }
+  if (flags & kSetAnyExpire) {
+    out.expire_at_ms = at_ms;
+  } else if (old.expire_at_ms == kNoExpiry) {
+    outcome = RmwOutcome::kUnchanged;
+    return Status::Aborted();
+  } else {
+    out.expire_at_ms = kNoExpiry;
+  }
+  outcome = RmwOutcome::kDone;
+  return Status::Ok();
+}
+
+Status GetDelUpdater::InitialUpdate(RecordBuilder&) {
+  outcome = RmwOutcome::kAbsent;
+  return Status::NotFound();
+}
+
+Status GetDelUpdater::CopyUpdate(const RecordView& old, RecordBuilder&) {
+  if (old.type != ValueType::kString) {
+    outcome = RmwOutcome::kWrongType;
+    return Status::WrongType();
+  }
+  value.assign(old.value);
+  outcome = RmwOutcome::kDeleted;
+  return Status::NotFound();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 // Thread safety: an updater is a per-call object used by one thread. The free functions are pure.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -123,6 +124,70 @@ struct SetRangeUpdater final : storage::RmwFunctions {
 
  private:
   bool TooLong() const;
+};
+
+// SET and GETEX options (Redis's OBJ_SET_* / OBJ_EX ... flags).
+enum SetFlag : uint32_t {
+  kSetNx = 1 << 0,
+  kSetXx = 1 << 1,
+  kSetEx = 1 << 2,
+  kSetPx = 1 << 3,
+  kSetKeepTtl = 1 << 4,
+  kSetGet = 1 << 5,
+  kSetExat = 1 << 6,
+  kSetPxat = 1 << 7,
+  kSetPersist = 1 << 8,
+};
+inline constexpr uint32_t kSetAnyExpire = kSetEx | kSetPx | kSetExat | kSetPxat;
+
+// SET with NX / XX / GET / KEEPTTL (plain SET and SETEX are blind upserts). `expire_at` replaces
+// the TTL; otherwise KEEPTTL keeps it and anything else clears it. Outcome: kDone, kSkipped (NX
+// found a key, XX found none) or kWrongType (GET on a non-string); `found` and `old_value`
+// serve GET.
+struct SetUpdater final : storage::RmwFunctions {
+  SetUpdater(uint32_t flags, std::string_view value, std::optional<int64_t> expire_at)
+      : flags(flags), value(value), expire_at(expire_at) {}
+
+  Status InitialUpdate(storage::RecordBuilder& out) override;
+  bool InPlaceUpdate(storage::MutableRecord& rec) override;
+  Status CopyUpdate(const storage::RecordView& old, storage::RecordBuilder& out) override;
+  int64_t NewExpiry(int64_t old) const;
+
+  uint32_t flags;
+  std::string_view value;
+  std::optional<int64_t> expire_at;
+  RmwOutcome outcome = RmwOutcome::kAbsent;
+  bool found = false;
+  std::string old_value;  // with kSetGet
+};
+
+// GETEX with an option: EX/PX/EXAT/PXAT set `at_ms` (or delete when `delete_now`), PERSIST clears
+// the TTL. `expire_error` (an invalid time) is reported only for a string key, as Redis does:
+// outcome kSkipped. `value` is the string read. Outcome also kAbsent, kWrongType, kDone,
+// kUnchanged (PERSIST without TTL) or kDeleted.
+struct GetExUpdater final : storage::RmwFunctions {
+  GetExUpdater(uint32_t flags, bool expire_error, int64_t at_ms, bool delete_now)
+      : flags(flags), expire_error(expire_error), at_ms(at_ms), delete_now(delete_now) {}
+
+  Status InitialUpdate(storage::RecordBuilder& out) override;
+  bool InPlaceUpdate(storage::MutableRecord& rec) override;
+  Status CopyUpdate(const storage::RecordView& old, storage::RecordBuilder& out) override;
+
+  uint32_t flags;
+  bool expire_error;
+  int64_t at_ms;
+  bool delete_now;
+  RmwOutcome outcome = RmwOutcome::kAbsent;
+  std::string value;
+};
+
+// GETDEL: captures the string and deletes the key. Outcome: kAbsent, kWrongType or kDeleted.
+struct GetDelUpdater final : storage::RmwFunctions {
+  Status InitialUpdate(storage::RecordBuilder& out) override;
+  Status CopyUpdate(const storage::RecordView& old, storage::RecordBuilder& out) override;
+
+  RmwOutcome outcome = RmwOutcome::kAbsent;
+  std::string value;
 };
 
 // Redis's checkStringLength: would `size + append` bytes exceed proto-max-bulk-len (or overflow)?
