@@ -3,13 +3,17 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "app/cli/cli.h"
+#include "base/build_info.h"
+#include "base/clock.h"
+#include "base/log.h"
 #include "commands/families.h"
+#include "server/config/runtime_config.h"
 #include "server/dispatcher.h"
 #include "server/registry/command_registry.h"
 #include "server/server.h"
@@ -20,10 +24,10 @@ namespace ferrite::app {
 
 namespace {
 
+constexpr const char* kTarget = "ferrite::app";
+
 Status RegisterFamilies(server::CommandRegistry& registry) {
-  for (auto family : {commands::ConnectionFamily, commands::ServerFamily,
-                      commands::StringFamily, commands::KeyFamily, commands::ClientFamily,
-                      commands::InfoFamily}) {
+  for (auto family : commands::AllFamilies()) {
     for (const commands::CommandBinding& b : family()) {
       Status st = registry.SetHandler(b.name, b.handler);
       if (!st.ok()) return st;
@@ -32,9 +36,9 @@ Status RegisterFamilies(server::CommandRegistry& registry) {
   return Status::Ok();
 }
 
-// Blocks the signals the main thread waits for, before any other thread starts, so they are
+// Blocks the signals the main thread waits for before any other thread starts, so they are
 // delivered only to sigtimedwait below.
-sigset_t BlockShutdownSignals() {
+sigset_t BlockSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
@@ -45,54 +49,90 @@ sigset_t BlockShutdownSignals() {
   return set;
 }
 
-}  // namespace
+server::ServerOptions ServerOptionsFrom(const server::config::Config& config) {
+  server::ServerOptions o;
+  o.bind = config.server.bind;
+  o.port = static_cast<uint16_t>(config.server.port);
+  o.threads = static_cast<int>(config.server.threads);
+  o.max_clients = static_cast<size_t>(config.server.max_connections);
+  o.timeout_seconds = static_cast<int>(config.server.timeout);
+  o.tcp_keepalive = static_cast<int>(config.server.tcp_keepalive);
+  o.limits.query_buffer_limit = config.server.client_query_buffer_limit;
+  o.parser_limits.max_bulk_len = static_cast<int64_t>(config.server.proto_max_bulk_len);
+  return o;
+}
 
-int Main(int argc, char** argv) {
-  server::ServerOptions options;
-  options.bind = "0.0.0.0";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--port") {
-      options.port = static_cast<uint16_t>(std::atoi(next().c_str()));
-    } else if (arg == "--bind") {
-      options.bind = next();
-    } else if (arg == "--threads") {
-      options.threads = std::atoi(next().c_str());
-    }
-  }
-
-  sigset_t signals = BlockShutdownSignals();
-  auto store = storage::NewMemoryStore(16);
+int Serve(const server::config::Config& config, sigset_t signals, const char* argv0) {
+  auto store = storage::NewMemoryStore(static_cast<storage::DbIndex>(config.storage.databases));
   auto registry = server::CommandRegistry::Create();
   if (!registry) {
-    std::fprintf(stderr, "ferrite: command registry: %s\n", registry.error().ToString().c_str());
+    FERRITE_ERROR(kTarget, "command registry: {}", registry.error().ToString());
     return 1;
   }
   if (Status st = RegisterFamilies(**registry); !st.ok()) {
-    std::fprintf(stderr, "ferrite: %s\n", st.ToString().c_str());
+    FERRITE_ERROR(kTarget, "registering commands: {}", st.ToString());
     return 1;
   }
+  server::config::RuntimeConfig runtime(config);
   server::ServerContext context(store.get(), registry->get(), storage::SystemClockMs);
-  context.executable = argv[0];
-  context.max_clients = options.max_clients;
+  context.set_runtime_config(&runtime);
+  context.executable = argv0;
+  context.config_file = config.config_file;
+  context.hz = static_cast<int>(config.server.hz);
+  context.max_clients = static_cast<size_t>(config.server.max_connections);
+  context.max_memory = config.storage.max_memory;
+  context.maxmemory_policy = config.storage.maxmemory_policy;
+  runtime.AddResetStatHandler([&context] { context.stats().Reset(); });
+
   server::Dispatcher dispatcher(context);
-  server::Server server(context, dispatcher, options);
+  server::Server server(context, dispatcher, ServerOptionsFrom(config));
   if (Status st = server.Start(); !st.ok()) {
-    std::fprintf(stderr, "ferrite: %s\n", st.ToString().c_str());
+    FERRITE_ERROR(kTarget, "cannot start serving: {}", st.ToString());
     return 1;
   }
-  std::fprintf(stderr, "ferrite: ready to accept connections on %s:%u with %zu threads\n",
-               options.bind.c_str(), server.port(), server.thread_count());
+  FERRITE_INFO(kTarget, "Ferrite {} ready to accept connections on {}:{} with {} threads",
+               std::string(ferrite::kVersion), config.server.bind, server.port(),
+               server.thread_count());
 
   while (!context.shutdown_requested()) {
     timespec timeout{0, 100 * 1000 * 1000};
     int sig = sigtimedwait(&signals, nullptr, &timeout);
-    if (sig == SIGINT || sig == SIGTERM) context.RequestShutdown();
+    if (sig == SIGINT || sig == SIGTERM) {
+      FERRITE_INFO(kTarget, "received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      context.RequestShutdown();
+    } else if (sig == SIGHUP) {
+      log::Global().RequestReopen();
+    }
+    UpdateCoarseClock();
   }
-  std::fprintf(stderr, "ferrite: shutting down\n");
   server.Stop();
+  FERRITE_INFO(kTarget, "Ferrite stopped");
   return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  auto getenv = [](const char* name) { return std::getenv(name); };
+  auto options = ParseCommandLine(argc, argv);
+  if (!options) {
+    std::cerr << "ferrite: " << options.error().message() << "\n" << UsageText();
+    return 1;
+  }
+  if (auto code = RunNonServingActions(*options, getenv, std::cout, std::cerr)) return *code;
+  auto config = LoadEffectiveConfig(*options, getenv);
+  if (!config) {
+    std::cerr << "ferrite: " << config.error().message() << "\n";
+    return 1;
+  }
+  if (Status st = ConfigureLogging(*config); !st.ok()) {
+    std::cerr << "ferrite: " << st.message() << "\n";
+    return 1;
+  }
+  sigset_t signals = BlockSignals();
+  int code = Serve(*config, signals, argv[0]);
+  log::Shutdown();
+  return code;
 }
 
 }  // namespace ferrite::app

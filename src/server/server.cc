@@ -63,12 +63,25 @@ Server::Server(ServerContext& server, Dispatcher& dispatcher, ServerOptions opti
 Server::~Server() { Stop(); }
 
 Status Server::Start() {
-  auto fd = net::Listen(options_.bind, options_.port, 511);
-  if (!fd) return fd.error();
-  listen_fd_ = *fd;
-  auto port = net::BoundPort(listen_fd_);
-  if (!port) return port.error();
-  port_ = *port;
+  // Like Redis's bind, several addresses may be given; with port 0 the first picks the port and
+  // the others use the same one.
+  std::vector<std::string> addresses;
+  for (size_t i = 0; i < options_.bind.size();) {
+    size_t end = options_.bind.find(' ', i);
+    if (end == std::string::npos) end = options_.bind.size();
+    if (end > i) addresses.push_back(options_.bind.substr(i, end - i));
+    i = end + 1;
+  }
+  if (addresses.empty()) addresses.push_back("0.0.0.0");
+  port_ = options_.port;
+  for (const std::string& address : addresses) {
+    auto fd = net::Listen(address, port_, 511);
+    if (!fd) return fd.error();
+    listen_fds_.push_back(*fd);
+    auto port = net::BoundPort(*fd);
+    if (!port) return port.error();
+    port_ = *port;
+  }
   server_.tcp_port = port_;
 
   int threads = options_.threads > 0 ? options_.threads
@@ -77,9 +90,12 @@ Status Server::Start() {
   for (int i = 0; i < threads; ++i) {
     auto state = std::make_unique<LoopState>(server_, dispatcher_, options_, i);
     if (!state->loop.ok()) return Status::IoError("cannot create an epoll event loop");
-    auto acceptor = std::make_unique<Acceptor>(state.get(), listen_fd_);
-    if (!state->loop.Add(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, acceptor.get())) {
-      return Status::IoError("cannot watch the listening socket");
+    for (int fd : listen_fds_) {
+      auto acceptor = std::make_unique<Acceptor>(state.get(), fd);
+      if (!state->loop.Add(fd, EPOLLIN | EPOLLEXCLUSIVE, acceptor.get())) {
+        return Status::IoError("cannot watch the listening socket");
+      }
+      acceptors_.push_back(std::move(acceptor));
     }
     LoopState* raw = state.get();
     raw->loop.RunEvery(100, [raw] {
@@ -98,7 +114,6 @@ Status Server::Start() {
       }
     });
     loops_.push_back(std::move(state));
-    acceptors_.push_back(std::move(acceptor));
   }
   for (size_t i = 0; i < loops_.size(); ++i) {
     LoopState* raw = loops_[i].get();
@@ -117,10 +132,8 @@ void Server::Stop() {
   for (auto& state : loops_) state->loop.Stop();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
-  if (listen_fd_ >= 0) {
-    close(listen_fd_);
-    listen_fd_ = -1;
-  }
+  for (int fd : listen_fds_) close(fd);
+  listen_fds_.clear();
   loops_.clear();
   acceptors_.clear();
 }

@@ -23,7 +23,7 @@
 namespace ferrite::server {
 
 struct ServerOptions {
-  std::string bind = "127.0.0.1";
+  std::string bind = "127.0.0.1";  // one or more addresses separated by spaces
   uint16_t port = 6379;
   int threads = 0;  // 0 = number of cores
   size_t max_clients = 10000;
@@ -65,7 +65,7 @@ class Server {
   ServerContext& server_;
   Dispatcher& dispatcher_;
   ServerOptions options_;
-  int listen_fd_ = -1;
+  std::vector<int> listen_fds_;
   uint16_t port_ = 0;
   std::vector<std::unique_ptr<LoopState>> loops_;
   std::vector<std::unique_ptr<Acceptor>> acceptors_;

@@ -6,9 +6,9 @@
 // either immutable while serving, internally synchronised (ClientRegistry, the store), or
 // per-thread counters summed on read (ServerStats).
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,6 +21,9 @@ namespace ferrite::server {
 
 class CommandRegistry;
 class ServerContext;
+namespace config {
+class RuntimeConfig;
+}
 
 // A section of INFO contributed by a subsystem. `fill` appends "key:value\r\n" lines.
 struct InfoSection {
@@ -37,6 +40,9 @@ class ServerContext {
   const CommandRegistry& registry() const { return *registry_; }
   ServerStats& stats() { return stats_; }
   ClientRegistry& clients() { return clients_; }
+  // CONFIG GET/SET. Set by the app before serving; tests that need CONFIG set their own.
+  config::RuntimeConfig& runtime_config() { return *runtime_config_; }
+  void set_runtime_config(config::RuntimeConfig* c) { runtime_config_ = c; }
 
   // Wall-clock milliseconds: the clock the store uses for expiry, so tests can move time.
   int64_t NowMs() const { return clock_(); }
@@ -86,6 +92,7 @@ class ServerContext {
   int64_t start_time_ms_;
   std::atomic<bool> shutdown_requested_{false};
   std::vector<InfoSection> info_sections_;
+  config::RuntimeConfig* runtime_config_ = nullptr;
   std::atomic<uint64_t> memory_peak_{0};
 };
 

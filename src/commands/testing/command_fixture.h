@@ -31,8 +31,7 @@ class CommandFixture : public ::testing::Test {
       : store_(storage::NewMemoryStore(16, [this] { return now_ms_; })),
         server_(store_.get(), nullptr, [this] { return now_ms_; }),
         session_(store_->NewSession()) {
-    for (auto family : {ConnectionFamily, ServerFamily, StringFamily, KeyFamily, ClientFamily,
-                        InfoFamily}) {
+    for (auto family : AllFamilies()) {
       for (const CommandBinding& b : family()) handlers_[std::string(b.name)] = b.handler;
     }
   }

@@ -1,0 +1,13 @@
+#include "commands/families.h"
+
+namespace ferrite::commands {
+
+std::span<std::span<const CommandBinding> (*const)()> AllFamilies() {
+  static constexpr std::span<const CommandBinding> (*kFamilies[])() = {
+      ConnectionFamily, ServerFamily, StringFamily, KeyFamily,
+      ClientFamily,     InfoFamily,   ConfigFamily, CommandFamily,
+  };
+  return kFamilies;
+}
+
+}  // namespace ferrite::commands
