@@ -211,6 +211,7 @@ TEST(SpscRing, ConcurrentProducerConsumerKeepsOrder) {
   producer.join();
 }
 
+#if FERRITE_OTEL
 // A sink with small rings so drops are easy to provoke.
 class TestSink : public RecordSink {
  public:
@@ -383,6 +384,12 @@ TEST_F(RecordingTest, CommandDetailSkipsSteps) {
   ASSERT_TRUE(sink_.buffers[0]->commands.TryPop(&r));
   EXPECT_EQ(r.step_count, 0);
 }
+
+#else
+// Built without otel: the classes are empty no-ops.
+static_assert(std::is_empty_v<CommandTrace> && std::is_empty_v<ScopedSpan>);
+static_assert(!Available());
+#endif  // FERRITE_OTEL
 
 TEST(Recording, DisabledDoesNotSample) {
   InstallTraceSettings(TraceSettings{});
