@@ -119,6 +119,17 @@ struct StoreStats {
   uint64_t evicted_keys = 0;
   uint64_t current_epoch = 0;
   uint64_t pending_reads = 0;
+  // HybridLog detail (INFO # Hybridlog); engines without the concept leave them 0.
+  uint64_t in_place_updates = 0;  // updates applied in the mutable region
+  uint64_t copy_updates = 0;      // RMWs that copied a record to the tail
+  uint64_t corrupt_records = 0;   // records that failed their checksum (never served)
+  uint64_t compactions = 0;       // disk segments compacted or evicted
+  uint64_t compacted_bytes = 0;   // log bytes reclaimed by them
+  uint64_t disk_reads = 0;        // asynchronous record reads issued
+  uint64_t live_bytes = 0;        // estimated bytes of the newest record of every live key
+  uint64_t max_memory = 0;        // configured budgets (0 = none)
+  uint64_t max_disk = 0;
+  bool write_blocked = false;  // writes refused: disk full / maxmemory reached / write errors
 };
 
 using ScanCallback = FunctionRef<void(std::string_view key, const RecordView& record)>;

@@ -95,11 +95,15 @@ Address HybridLog::Allocate(uint64_t size, AllocFailure* failure) {
       uint64_t first = (t >> page_bits_) + 1;
       uint64_t next_tail_page = first + k;
       if (!FrameAvailable(next_tail_page)) {
+        uint64_t want = k + 2, cur = wanted_spare_.load(std::memory_order_relaxed);
+        while (cur < want && !wanted_spare_.compare_exchange_weak(cur, want)) {
+        }
         wake_worker_();
         *failure = AllocFailure::kRetryLater;
         return kInvalidAddress;
       }
       if (tail_.compare_exchange_weak(t, next_tail_page << page_bits_, std::memory_order_acq_rel)) {
+        wanted_spare_.store(0, std::memory_order_relaxed);
         OpenLargePages(first, k);
         OpenPage(next_tail_page);
         OnPagesOpened(next_tail_page);
@@ -152,9 +156,10 @@ void HybridLog::ShiftReadOnlyAddress(Address target) {
 Address HybridLog::DesiredHeadAddress(uint64_t memory_pages) const {
   uint64_t pages = std::clamp<uint64_t>(memory_pages, 3, frame_count_);
   uint64_t tail_page = tail_.load(std::memory_order_acquire) >> page_bits_;
+  uint64_t spare = std::max<uint64_t>(2, wanted_spare_.load(std::memory_order_relaxed));
   Address head = head_.load(std::memory_order_acquire);
-  if (tail_page + 2 <= pages) return head;
-  return std::max(head, (tail_page + 2 - pages) << page_bits_);
+  if (tail_page + spare <= pages) return head;
+  return std::max(head, (tail_page + spare - pages) << page_bits_);
 }
 
 Address HybridLog::HeadTargetOutsideGroup(Address target) const {

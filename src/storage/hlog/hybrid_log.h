@@ -160,6 +160,8 @@ class HybridLog {
   std::unique_ptr<uint64_t[]> group_len_;
   std::mutex close_mu_;  // serialises ClosePages actions that run on different threads
   std::atomic<uint64_t> frame_bytes_{0};
+  // Free frames a waiting large allocation needs ahead of the tail (0: the default of 2).
+  std::atomic<uint64_t> wanted_spare_{0};
 
   // Worker-only state.
   std::vector<char> staging_;

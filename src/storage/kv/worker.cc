@@ -1,0 +1,107 @@
+// The I/O worker: one thread per store that keeps the log moving. Each step, under its own
+// epoch protection: flush pages below SafeReadOnlyAddress, move HeadAddress to keep frames free
+// ahead of the tail (shifting ReadOnlyAddress early under memory pressure), start and finish disk
+// reads, retry copies that waited for tail space, and compact. Between steps it waits on the
+// io_uring (reads in flight) or a condition variable (new work) with a short timeout.
+
+#include <chrono>
+
+#include "storage/kv/store_impl.h"
+
+namespace ferrite::storage::kv {
+
+void HybridLogStore::WakeWorker() {
+  if (!work_flag_.exchange(true, std::memory_order_acq_rel)) {
+    std::lock_guard lock(work_mu_);
+    work_cv_.notify_one();
+  }
+}
+
+Status HybridLogStore::WriteBlocked() const {
+  switch (write_block_.load(std::memory_order_acquire)) {
+    case 1:
+      return Status::NoSpace("no space left on the storage device; writes are refused");
+    case 2:
+      return Status::OutOfMemory("command not allowed when used memory > 'maxmemory'");
+    case 3:
+      return Status::IoError("storage device write error; writes are refused");
+    default:
+      return Status::Ok();
+  }
+}
+
+void HybridLogStore::UpdateWriteBlock(const Status& fs) {
+  if (fs.ok()) {
+    write_block_.store(0, std::memory_order_release);
+    return;
+  }
+  // Only an error that keeps the tail from advancing blocks writes; until memory is full the
+  // writers never consult this.
+  if (fs.code() == StatusCode::kNoSpace && log_.disk_full()) {
+    if (options_.policy != MaxMemoryPolicy::kNoEviction) {
+      bool volatile_only = options_.policy >= MaxMemoryPolicy::kVolatileLru;
+      if (CompactOldestSegment(volatile_only ? 2 : 1)) return;
+    } else if (CompactOldestSegment(0)) {
+      return;  // compaction freed room: no eviction needed
+    }
+    write_block_.store(2, std::memory_order_release);
+  } else if (fs.code() == StatusCode::kNoSpace) {
+    write_block_.store(1, std::memory_order_release);
+  } else {
+    write_block_.store(3, std::memory_order_release);
+  }
+}
+
+void HybridLogStore::WorkerStep() {
+  const uint32_t slot = worker_session_->slot();
+  epoch_.Protect(slot);
+  Status fs = log_.FlushPages();
+  UpdateWriteBlock(fs);
+  Address desired = log_.DesiredHeadAddress(EffectiveMemoryPages());
+  if (log_.FlushedUntilAddress() < desired) log_.ShiftReadOnlyAddress(desired);
+  log_.ShiftHeadAddress(desired);
+
+  std::vector<DiskRequest*> fresh;
+  {
+    std::lock_guard lock(work_mu_);
+    fresh.swap(incoming_);
+  }
+  for (DiskRequest* req : fresh) IssueRead(req);
+  device_->Poll(0);
+  while (!completed_.empty()) {
+    DiskRequest* req = completed_.front();
+    completed_.pop_front();
+    ProcessDiskRequest(req);
+  }
+  for (size_t n = deferred_.size(); n > 0; --n) {
+    DiskRequest* req = deferred_.front();
+    deferred_.pop_front();
+    if (!CopyToTail(req)) deferred_.push_back(req);
+  }
+  MaybeCompact();
+  epoch_.Unprotect(slot);
+  log_.RemoveDeadSegments();
+  epoch_.Drain();
+}
+
+void HybridLogStore::WorkerLoop() {
+  while (!stop_.load(std::memory_order_acquire)) {
+    WorkerStep();
+    if (device_->InFlight() > 0) {
+      device_->Poll(500);  // callbacks only queue; processing happens in the next step
+      continue;
+    }
+    if (!completed_.empty() || !deferred_.empty() || epoch_.PendingActions() > 0) {
+      // Waiting for another thread to leave its epoch or for tail space: poll gently.
+      std::this_thread::sleep_for(std::chrono::microseconds(completed_.empty() ? 50 : 0));
+      continue;
+    }
+    std::unique_lock lock(work_mu_);
+    work_cv_.wait_for(lock, std::chrono::milliseconds(5), [this] {
+      return work_flag_.load(std::memory_order_acquire) || stop_.load();
+    });
+    work_flag_.store(false, std::memory_order_release);
+  }
+}
+
+}  // namespace ferrite::storage::kv
