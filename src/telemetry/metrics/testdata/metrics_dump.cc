@@ -9,6 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "telemetry/metrics/metrics_endpoint.h"
 #include "telemetry/metrics/otlp_metrics.h"
 #include "telemetry/metrics/prometheus_text.h"
 #include "telemetry/metrics/testdata/sample_registry.h"
@@ -53,6 +58,31 @@ int main(int argc, char** argv) {
       RecordCommand(0, 2'000, nullptr);
       out = enc.Encode(collector.Collect());
     }
+  } else if (mode == "serve") {
+    MetricsEndpoint::Options opt;
+    opt.port = 0;
+    opt.scheme = Scheme(argc > 2 ? argv[2] : "seed");
+    auto ep = MetricsEndpoint::Start(opt, &collector);
+    if (!ep) {
+      std::cerr << ep.error().ToString() << "\n";
+      return 1;
+    }
+    std::cout << (*ep)->port() << std::endl;
+    // Keep traffic flowing (so rate() and histogram_quantile() have data) until stdin closes.
+    std::atomic<bool> done{false};
+    std::thread traffic([&] {
+      while (!done.load()) {
+        testing::RecordSampleTraffic(kCommands, 5);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+    std::string line;
+    while (std::getline(std::cin, line)) {
+    }
+    done = true;
+    traffic.join();
+    (*ep)->Stop();
+    return 0;
   } else {
     std::cerr << "unknown mode\n";
     return 2;
