@@ -1,11 +1,24 @@
 #include "storage/hlog/hybrid_log.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
 
 namespace ferrite::storage::hlog {
+namespace {
+
+// Frames come straight from mmap: zeroed by the kernel and returned to it on close, so RSS
+// follows the frames actually open (malloc would keep freed megabytes in its arenas).
+char* MapZeroed(uint64_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) std::abort();  // OOM is fatal (style.md)
+  return static_cast<char*>(p);
+}
+
+}  // namespace
 
 HybridLog::HybridLog(const HybridLogConfig& config, io::Device* device, epoch::LightEpoch* epoch,
                      std::function<void()> wake_worker)
@@ -43,7 +56,9 @@ HybridLog::~HybridLog() {
   for (uint64_t f = 0; f < frame_count_; ++f) {
     // Only a group's first frame owns its buffer.
     char* p = frames_[f].load();
-    if (p != nullptr && group_first_[f] % frame_count_ == f) std::free(p);
+    if (p != nullptr && group_first_[f] % frame_count_ == f) {
+      ::munmap(p, group_len_[f] * page_size_);
+    }
   }
 }
 
@@ -55,8 +70,7 @@ void HybridLog::AdvanceMax(std::atomic<Address>& a, Address v) {
 
 void HybridLog::OpenPage(uint64_t page) {
   uint64_t f = page % frame_count_;
-  char* buf = static_cast<char*>(std::calloc(1, page_size_));
-  if (buf == nullptr) std::abort();  // OOM is fatal (style.md)
+  char* buf = MapZeroed(page_size_);
   frame_bytes_.fetch_add(page_size_, std::memory_order_relaxed);
   group_first_[f] = page;
   group_len_[f] = 1;
@@ -65,8 +79,7 @@ void HybridLog::OpenPage(uint64_t page) {
 }
 
 void HybridLog::OpenLargePages(uint64_t first, uint64_t count) {
-  char* buf = static_cast<char*>(std::calloc(count, page_size_));
-  if (buf == nullptr) std::abort();
+  char* buf = MapZeroed(count * page_size_);
   frame_bytes_.fetch_add(count * page_size_, std::memory_order_relaxed);
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t f = (first + i) % frame_count_;
@@ -197,7 +210,7 @@ void HybridLog::ClosePages(Address, Address to) {
     uint64_t len = group_len_[f];
     // A group's buffer is freed with its last page; its first frame owns it.
     if (buf != nullptr && p == first + len - 1) {
-      std::free(frames_[first % frame_count_].load(std::memory_order_acquire));
+      ::munmap(frames_[first % frame_count_].load(std::memory_order_acquire), len * page_size_);
       frame_bytes_.fetch_sub(len * page_size_, std::memory_order_relaxed);
       for (uint64_t i = 0; i < len; ++i) {
         frames_[(first + i) % frame_count_].store(nullptr, std::memory_order_release);

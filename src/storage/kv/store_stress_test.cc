@@ -167,9 +167,8 @@ TEST(StoreStressTest, MixedOperationsMatchTheModel) {
   std::set<std::string> scanned;
   uint64_t cursor = 0;
   do {
-    cursor = s->Scan(1, cursor, 50, [&](std::string_view k, const RecordView&) {
-      scanned.emplace(k);
-    });
+    cursor =
+        s->Scan(1, cursor, 50, [&](std::string_view k, const RecordView&) { scanned.emplace(k); });
   } while (cursor != 0);
   EXPECT_EQ(scanned, model_keys);
   StoreStats st = store->Stats();
