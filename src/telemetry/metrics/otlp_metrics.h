@@ -16,6 +16,9 @@
 // (CONFIG RESETSTAT) restarts its delta series from the new value. Delta exemplars are the ones
 // recorded during the window.
 //
+// Both OTLP wire formats: protobuf (gRPC, http/protobuf) and the OTLP/JSON mapping (http/json:
+// lowerCamelCase keys, enums as integers, 64-bit integers as strings, hex trace/span ids).
+//
 // Thread safety: an encoder is stateful (delta) and used by one thread (the exporter).
 
 #include <cstdint>
@@ -25,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "telemetry/export/otlp_encoder.h"
 #include "telemetry/export/span_data.h"
 #include "telemetry/metrics/collector.h"
 
@@ -47,7 +51,29 @@ class OtlpMetricsEncoder {
   explicit OtlpMetricsEncoder(Options options);
 
   // Encodes `snap`. In delta modes this also advances the encoder's baseline to `snap`.
-  std::string Encode(const MetricsSnapshot& snap);
+  std::string Encode(const MetricsSnapshot& snap, Encoding encoding = Encoding::kProtobuf);
+
+  struct NumberOut {
+    const std::string* label;
+    uint64_t start;
+    bool is_double;
+    int64_t i;
+    double d;
+  };
+  struct HistogramOut {
+    const HistogramPoint* point;
+    uint64_t start;
+    std::vector<uint64_t> counts;
+    uint64_t count;
+    uint64_t sum_ns;
+    uint64_t exemplars_after;  // exemplars recorded at or before this are left out (delta)
+  };
+  struct MetricOut {
+    const MetricDesc* desc;
+    bool delta;
+    std::vector<NumberOut> numbers;
+    std::vector<HistogramOut> histograms;
+  };
 
  private:
   struct Baseline {
@@ -57,6 +83,8 @@ class OtlpMetricsEncoder {
   };
 
   bool IsDelta(const MetricDesc& d) const;
+  // The points to send: cumulative values, or deltas against (and advancing) the baselines.
+  std::vector<MetricOut> Prepare(const MetricsSnapshot& snap);
 
   Options options_;
   uint64_t last_time_unix_ns_ = 0;

@@ -9,7 +9,7 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
 const [dump, nodeModules] = process.argv.slice(2);
-const root = require(path.join(nodeModules, '@opentelemetry/otlp-transformer/build/src/generated/root'));
+const root = require(path.resolve(nodeModules, '@opentelemetry/otlp-transformer/build/src/generated/root'));
 const Request = root.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 const CUMULATIVE = 2, DELTA = 1;
 
@@ -164,5 +164,47 @@ assert.ok(m.get('ferrite.connections.active').gauge);
 m = decode('lowmemory', 'seed');
 assert.equal(m.get('ferrite.command.duration').histogram.aggregationTemporality, DELTA);
 assert.equal(m.get('ferrite.commands.total').sum.aggregationTemporality, CUMULATIVE);
+
+// --- OTLP/JSON carries the same data as the protobuf encoding ---
+for (const args of [['cumulative', 'seed'], ['cumulative', 'both'], ['delta', 'current']]) {
+  const proto = decode(...args);
+  const json = JSON.parse(execFileSync(dump, ['otlp-json', ...args], { maxBuffer: 64 << 20 }));
+  const sm = json.resourceMetrics[0].scopeMetrics[0];
+  assert.equal(sm.scope.name, 'ferrite');
+  assert.equal(json.resourceMetrics[0].resource.attributes[0].value.stringValue, 'ferrite');
+  assert.equal(sm.metrics.length, proto.size);
+  for (const jm of sm.metrics) {
+    const pm = proto.get(jm.name);
+    assert.ok(pm, jm.name);
+    assert.equal(jm.unit, pm.unit);
+    assert.equal(jm.description, pm.description);
+    const type = ['gauge', 'sum', 'histogram'].find((t) => jm[t]);
+    assert.ok(pm[type], `${jm.name}: ${type}`);
+    if (type !== 'gauge') {
+      assert.equal(jm[type].aggregationTemporality, pm[type].aggregationTemporality);
+    }
+    if (type === 'sum') assert.equal(jm.sum.isMonotonic, pm.sum.isMonotonic);
+    const jp = jm[type].dataPoints, pp = pm[type].dataPoints;
+    assert.equal(jp.length, pp.length, jm.name);
+    for (let i = 0; i < jp.length; ++i) {
+      assert.equal(typeof jp[i].timeUnixNano, 'string');  // 64-bit integers are strings
+      assert.match(jp[i].timeUnixNano, /^[0-9]{19}$/);  // separate runs: times differ
+      if (type === 'histogram') {
+        assert.equal(jp[i].count, String(pp[i].count));
+        assert.deepEqual(jp[i].bucketCounts, pp[i].bucketCounts.map(String));
+        assert.deepEqual(jp[i].explicitBounds, pp[i].explicitBounds);
+        assert.equal(jp[i].sum, pp[i].sum);
+        assert.deepEqual(jp[i].exemplars.map((e) => e.traceId), pp[i].exemplars.map((e) => hex(e.traceId)));
+        assert.deepEqual(jp[i].exemplars.map((e) => e.spanId), pp[i].exemplars.map((e) => hex(e.spanId)));
+      } else if (jp[i].asInt !== undefined) {
+        assert.equal(jp[i].asInt, String(num(pp[i])));
+      } else {
+        assert.equal(jp[i].asDouble, pp[i].asDouble);
+      }
+      assert.deepEqual((jp[i].attributes || []).map((a) => [a.key, a.value.stringValue]),
+        pp[i].attributes.map((a) => [a.key, a.value.stringValue]));
+    }
+  }
+}
 
 console.log('otlp metrics decode: ok');

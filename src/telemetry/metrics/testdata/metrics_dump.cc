@@ -1,7 +1,7 @@
 // Writes the exposition or OTLP encoding of a fully populated registry (sample_registry.h) to
 // stdout, for the format checks in CMakeLists.txt:
 //   metrics_dump text|openmetrics [seed|current|both]
-//   metrics_dump otlp [cumulative|delta|lowmemory] [seed|current|both]
+//   metrics_dump otlp|otlp-json [cumulative|delta|lowmemory] [seed|current|both]
 //   metrics_dump serve [seed|current|both]   (prints the port, serves /metrics until stdin closes)
 
 #include <cstdio>
@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
     RenderPrometheus(collector.Collect(),
                      mode == "text" ? ExpositionFormat::kText004 : ExpositionFormat::kOpenMetrics,
                      Scheme(argc > 2 ? argv[2] : "seed"), &out);
-  } else if (mode == "otlp") {
+  } else if (mode == "otlp" || mode == "otlp-json") {
+    const Encoding encoding = mode == "otlp" ? Encoding::kProtobuf : Encoding::kJson;
     OtlpMetricsEncoder::Options opt;
     opt.temporality = ParseTemporalityPreference(argc > 2 ? argv[2] : "cumulative")
                           .value_or(Temporality::kCumulative);
@@ -52,11 +53,11 @@ int main(int argc, char** argv) {
     opt.resource.attributes.push_back(KeyValue::Str("service.name", "ferrite"));
     opt.scope.version = "0.1.0";
     OtlpMetricsEncoder enc(opt);
-    out = enc.Encode(collector.Collect());
+    out = enc.Encode(collector.Collect(), encoding);
     if (opt.temporality != Temporality::kCumulative) {
       // A second collection after more traffic: the delta window holds only that traffic.
       RecordCommand(0, 2'000, nullptr);
-      out = enc.Encode(collector.Collect());
+      out = enc.Encode(collector.Collect(), encoding);
     }
   } else if (mode == "serve") {
     MetricsEndpoint::Options opt;
