@@ -4,8 +4,8 @@ namespace ferrite::commands {
 
 std::span<std::span<const CommandBinding> (*const)()> AllFamilies() {
   static constexpr std::span<const CommandBinding> (*kFamilies[])() = {
-      ConnectionFamily, ServerFamily, StringFamily, KeyFamily,
-      ClientFamily,     InfoFamily,   ConfigFamily, CommandFamily,
+      ConnectionFamily, ServerFamily, StringFamily,  KeyFamily,         ClientFamily,
+      InfoFamily,       ConfigFamily, CommandFamily, TransactionFamily,
   };
   return kFamilies;
 }

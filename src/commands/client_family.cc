@@ -86,7 +86,8 @@ void ClientGetName(CommandContext& ctx) {
     return ctx.reply.Error("ERR " + std::string(lib_name ? "lib-name" : "lib-ver") +
                            " cannot contain spaces, newlines or special characters.");
   }
-  ctx.server.clients().Update([&] { (lib_name ? ctx.client.lib_name : ctx.client.lib_ver) = value; });
+  ctx.server.clients().Update(
+      [&] { (lib_name ? ctx.client.lib_name : ctx.client.lib_ver) = value; });
   ctx.reply.Ok();
 }
 
@@ -273,11 +274,15 @@ void ClientHelp(CommandContext& ctx) {
 }
 
 constexpr CommandBinding kBindings[] = {
-    {"client|getname", ClientGetName}, {"client|help", ClientHelp},
-    {"client|id", ClientId},           {"client|info", ClientInfo},
-    {"client|kill", ClientKill},       {"client|list", ClientList},
+    {"client|getname", ClientGetName},
+    {"client|help", ClientHelp},
+    {"client|id", ClientId},
+    {"client|info", ClientInfo},
+    {"client|kill", ClientKill},
+    {"client|list", ClientList},
     {"client|no-evict", ClientNoEvict},
-    {"client|setname", ClientSetName}, {"client|traceparent", ClientTraceparent},
+    {"client|setname", ClientSetName},
+    {"client|traceparent", ClientTraceparent},
 };
 
 }  // namespace

@@ -1,7 +1,6 @@
 // Connection commands: PING ECHO SELECT QUIT RESET HELLO AUTH. The connection reads the
 // session's protocol and close_after_reply after each command, so HELLO and QUIT need no more.
 
-
 #include "base/string_util.h"
 #include "commands/families.h"
 #include "resp/errors.h"
@@ -45,8 +44,7 @@ void Auth(CommandContext& ctx) {
         "Are you sure your configuration is correct?");
   }
   if (!CheckCredentials(ctx.argv[1])) {
-    return ctx.reply.Error(
-        "WRONGPASS invalid username-password pair or user is disabled.");
+    return ctx.reply.Error("WRONGPASS invalid username-password pair or user is disabled.");
   }
   ctx.reply.Ok();
 }
@@ -69,8 +67,7 @@ void Hello(CommandContext& ctx) {
     bool more = i + 1 < ctx.argc();
     if (EqualsIgnoreCase(ctx.argv[i], "auth") && i + 2 < ctx.argc()) {
       if (!CheckCredentials(ctx.argv[i + 1])) {
-        return ctx.reply.Error(
-            "WRONGPASS invalid username-password pair or user is disabled.");
+        return ctx.reply.Error("WRONGPASS invalid username-password pair or user is disabled.");
       }
       i += 2;
     } else if (EqualsIgnoreCase(ctx.argv[i], "setname") && more) {
@@ -83,8 +80,7 @@ void Hello(CommandContext& ctx) {
       }
       set_name = true;
     } else {
-      return ctx.reply.Error("ERR Syntax error in HELLO option '" + std::string(ctx.argv[i]) +
-                             "'");
+      return ctx.reply.Error("ERR Syntax error in HELLO option '" + std::string(ctx.argv[i]) + "'");
     }
   }
   if (set_name) ctx.server.clients().Update([&] { ctx.client.name.assign(new_name); });
@@ -108,6 +104,10 @@ void Hello(CommandContext& ctx) {
 }
 
 void Reset(CommandContext& ctx) {
+  ctx.client.tx.Reset();
+  server::Unwatch(ctx.client.tx, ctx.server.watches());
+  ctx.client.next_parent_set = false;
+  ctx.client.next_parent_sticky = false;
   ctx.server.clients().Update([&] {
     ctx.client.db = 0;
     ctx.client.name.clear();

@@ -30,6 +30,7 @@ std::span<const CommandBinding> ClientFamily();      // CLIENT ID|SETNAME|LIST|K
 std::span<const CommandBinding> InfoFamily();        // INFO SHUTDOWN DEBUG
 std::span<const CommandBinding> ConfigFamily();      // CONFIG GET|SET|RESETSTAT|REWRITE
 std::span<const CommandBinding> CommandFamily();     // COMMAND COUNT|INFO|DOCS|GETKEYS|LIST
+std::span<const CommandBinding> TransactionFamily(); // MULTI EXEC DISCARD WATCH UNWATCH
 
 // Every family above, in registration order.
 std::span<std::span<const CommandBinding> (*const)()> AllFamilies();

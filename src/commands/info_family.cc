@@ -76,8 +76,8 @@ void Debug(CommandContext& ctx) {
     ctx.reply.SimpleString("HELP");
     return;
   }
-  ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
-                  std::string(sub) + "'. Try DEBUG HELP.");
+  ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                  "'. Try DEBUG HELP.");
 }
 
 constexpr CommandBinding kBindings[] = {

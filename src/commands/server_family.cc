@@ -37,6 +37,7 @@ void FlushDb(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   Status st = ctx.server.store().FlushDb(ctx.client.db);
   if (!st.ok()) return ctx.reply.Error("ERR " + st.ToString());
+  ctx.server.watches().TouchDb(ctx.client.db);
   ctx.AddDirty();
   ctx.reply.Ok();
 }
@@ -45,6 +46,9 @@ void FlushAll(CommandContext& ctx) {
   if (!ParseFlushMode(ctx)) return;
   Status st = ctx.server.store().FlushAll();
   if (!st.ok()) return ctx.reply.Error("ERR " + st.ToString());
+  for (storage::DbIndex db = 0; db < ctx.server.store().num_databases(); ++db) {
+    ctx.server.watches().TouchDb(db);
+  }
   ctx.AddDirty();
   ctx.reply.Ok();
 }
@@ -58,6 +62,8 @@ void SwapDb(CommandContext& ctx) {
   Status st =
       ctx.server.store().SwapDb(static_cast<storage::DbIndex>(a), static_cast<storage::DbIndex>(b));
   if (!st.ok()) return ctx.reply.Error("ERR " + st.ToString());
+  ctx.server.watches().TouchDb(static_cast<storage::DbIndex>(a));
+  ctx.server.watches().TouchDb(static_cast<storage::DbIndex>(b));
   ctx.AddDirty();
   ctx.reply.Ok();
 }

@@ -68,6 +68,7 @@ void ClientConnection::Close() {
   close(fd_);
   fd_ = -1;
   loop_->server.clients().Remove(&session_);
+  Unwatch(session_.tx, loop_->server.watches());
   waiter_->Detach();
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "server/transaction.h"
 #include "storage/store.h"
 #include "telemetry/api/command_trace.h"
 #include "telemetry/api/trace_context.h"
@@ -43,6 +44,9 @@ class ClientSession {
   // QUIT and protocol errors: close after the pending replies are written.
   bool close_after_reply = false;
   // Buffer sizes for CLIENT LIST (qbuf, omem), updated by the connection.
+  // MULTI / EXEC / WATCH.
+  TransactionState tx;
+
   // Tracing: the trace of the command being run, and the parent context that CLIENT
   // TRACEPARENT set for the next command (or every command, when sticky).
   telemetry::CommandTrace trace;

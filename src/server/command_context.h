@@ -41,6 +41,11 @@ class CommandContext {
   size_t argc() const { return argv.size(); }
   void SetPending() { pending_ = true; }
   bool pending() const { return pending_; }
+  // For handlers that make records resident themselves (EXEC): the waiter to pass to
+  // StoreSession::EnsureResident, and the flag saying it was armed.
+  storage::ResidencyWaiter* waiter = nullptr;
+  void SetWaiting() { waiting_ = true; }
+  bool waiting() const { return waiting_; }
 
   // Replication and the AOF: a write command that changed data calls AddDirty(n) (Redis's
   // server.dirty). After it returns, the dispatcher propagates argv as sent, or the commands
@@ -53,6 +58,7 @@ class CommandContext {
 
  private:
   bool pending_ = false;
+  bool waiting_ = false;
   int64_t dirty_ = 0;
   std::vector<std::vector<std::string>> rewritten_;
 };

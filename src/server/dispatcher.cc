@@ -24,13 +24,26 @@ void RecordResult(telemetry::CommandTrace& trace, std::string_view reply, bool f
   if (failed) return trace.SetResult("ERR");
   if (first_line.empty()) return trace.SetResult("NONE");
   switch (first_line[0]) {
-    case '+': return trace.SetResult(first_line.substr(1, 15));
-    case '_': return trace.SetResult("NIL");
-    case '$': return trace.SetResult(first_line == "$-1" ? "NIL" : "BULK");
-    case '*': return trace.SetResult(first_line == "*-1" ? "NIL" : "ARRAY");
-    case ':': return trace.SetResult("INTEGER");
-    default: return trace.SetResult("OK");
+    case '+':
+      return trace.SetResult(first_line.substr(1, 15));
+    case '_':
+      return trace.SetResult("NIL");
+    case '$':
+      return trace.SetResult(first_line == "$-1" ? "NIL" : "BULK");
+    case '*':
+      return trace.SetResult(first_line == "*-1" ? "NIL" : "ARRAY");
+    case ':':
+      return trace.SetResult("INTEGER");
+    default:
+      return trace.SetResult("OK");
   }
+}
+
+// Commands that act on the transaction itself rather than being queued by MULTI.
+bool IsTransactionControl(const CommandSpec& spec) {
+  std::string_view n = spec.name;
+  return n == "exec" || n == "discard" || n == "multi" || n == "watch" || n == "quit" ||
+         n == "reset";
 }
 
 bool ArityOk(int arity, size_t argc) {
@@ -45,7 +58,11 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   ThreadStats& stats = server_.stats().Local();
   const CommandRegistry& registry = server_.registry();
   const uint64_t errors_before = reply.errors_written();
-  auto count_error = [&] { server_.stats().CountError(reply.last_error_code()); };
+  // A command refused before it runs (unknown, bad arity) also dooms an open transaction.
+  auto count_error = [&] {
+    server_.stats().CountError(reply.last_error_code());
+    if (client.tx.in_multi) client.tx.queue_error = true;
+  };
 
   // A '|' never names a command from the wire ("config|get" is not CONFIG GET), as in Redis.
   const CommandSpec* spec =
@@ -55,12 +72,9 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     count_error();
     return DispatchOutcome::kDone;
   }
-  if (!spec->subcommands.empty()) {
-    if (argv.size() < 2) {
-      reply.Error(resp::errors::WrongArity(spec->name));
-      count_error();
-      return DispatchOutcome::kDone;
-    }
+  // A container with a subcommand runs the subcommand; alone, it runs itself if it can (COMMAND
+  // lists every command) and otherwise fails arity, as in Redis.
+  if (!spec->subcommands.empty() && argv.size() >= 2) {
     const CommandSpec* sub = registry.FindSubcommand(*spec, argv[1]);
     if (sub == nullptr || sub->handler == nullptr) {
       reply.Error(resp::errors::UnknownSubcommand(argv[1], AsciiUpper(spec->name)));
@@ -69,6 +83,11 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     }
     spec = sub;
   }
+  if (spec->handler == nullptr) {
+    reply.Error(resp::errors::WrongArity(spec->name));
+    count_error();
+    return DispatchOutcome::kDone;
+  }
   CommandCounters& counters = stats.commands[spec->id < kMaxCommandIds ? spec->id : 0];
   telemetry::CommandTrace& trace = client.trace;
   trace.Stamp(telemetry::Step::kDispatch);
@@ -76,6 +95,19 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     reply.Error(resp::errors::WrongArity(spec->name));
     counters.rejected_calls.Add();
     count_error();
+    return DispatchOutcome::kDone;
+  }
+
+  // Inside MULTI every command but the transaction controls is queued, not run.
+  if (client.tx.in_multi && !IsTransactionControl(*spec)) {
+    if (spec->HasFlag(kCmdNoMulti)) {
+      reply.Error("ERR Command not allowed inside a transaction");
+      client.tx.queue_error = true;
+      count_error();
+      return DispatchOutcome::kDone;
+    }
+    client.tx.queued.push_back(QueuedCommand{spec, {argv.begin(), argv.end()}});
+    reply.SimpleString("QUEUED");
     return DispatchOutcome::kDone;
   }
 
@@ -106,6 +138,7 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
       return DispatchOutcome::kPending;
     }
     CommandContext ctx(argv, *spec, reply, client, store, server_);
+    ctx.waiter = waiter;
     {
       KeyLockGuard guard(locks_, keys, spec->HasFlag(kCmdTouchesArbitraryKeys) && keys.empty());
       store.Protect();
@@ -114,21 +147,9 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
         spec->handler(ctx);
       }
       store.Unprotect();
-      if (!ctx.pending() && ctx.dirty() > 0) {
-        server_.dirty.fetch_add(ctx.dirty(), std::memory_order_relaxed);
-        if (sink_ != nullptr) {
-          if (ctx.rewritten().empty()) {
-            sink_->Propagate(client.db, argv);
-          } else {
-            thread_local std::vector<std::string_view> views;
-            for (const auto& command : ctx.rewritten()) {
-              views.assign(command.begin(), command.end());
-              sink_->Propagate(client.db, views);
-            }
-          }
-        }
-      }
+      if (!ctx.pending() && ctx.dirty() > 0) AfterWrite(ctx, keys, nullptr);
     }
+    if (ctx.waiting()) return DispatchOutcome::kPending;
     if (!ctx.pending()) break;
     out->resize(reply_start);  // discard a partial reply; run again once resident
     if (attempt > 16) {
@@ -146,11 +167,142 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   const bool failed = reply.errors_written() != errors_before;
   if (failed) {
     counters.failed_calls.Add();
-    count_error();
+    server_.stats().CountError(reply.last_error_code());
   }
   if (trace.sampled()) RecordResult(trace, std::string_view(*out).substr(reply_start), failed);
   trace.Stamp(telemetry::Step::kResponseSerialize);
   return DispatchOutcome::kDone;
+}
+
+void Dispatcher::AfterWrite(CommandContext& ctx, std::span<const std::string_view> keys,
+                            std::vector<std::vector<std::string>>* deferred) {
+  server_.dirty.fetch_add(ctx.dirty(), std::memory_order_relaxed);
+  WatchTable& watches = server_.watches();
+  if (watches.active_watchers.load(std::memory_order_acquire) > 0) {
+    for (std::string_view k : keys) watches.TouchKey(k);
+  }
+  if (sink_ == nullptr) return;
+  auto emit = [&](std::span<const std::string_view> command) {
+    if (deferred) {
+      deferred->emplace_back(command.begin(), command.end());
+    } else {
+      sink_->Propagate(ctx.client.db, command);
+    }
+  };
+  if (ctx.rewritten().empty()) return emit(ctx.argv);
+  std::vector<std::string_view> views;
+  for (const auto& command : ctx.rewritten()) {
+    views.assign(command.begin(), command.end());
+    emit(views);
+  }
+}
+
+void Dispatcher::Watch(CommandContext& ctx) {
+  ClientSession& client = ctx.client;
+  if (client.tx.in_multi) return ctx.reply.Error("ERR WATCH inside MULTI is not allowed");
+  std::span<const std::string_view> keys = ctx.argv.subspan(1);
+  if (!ctx.store.EnsureResident(client.db, keys, ctx.waiter)) return ctx.SetWaiting();
+  // The dispatcher holds these keys' locks while WATCH runs, so a writer either finished before
+  // (and its write is what we record) or sees active_watchers > 0 and bumps the version.
+  WatchTable& watches = server_.watches();
+  if (client.tx.watched.empty()) watches.active_watchers.fetch_add(1, std::memory_order_acq_rel);
+  for (std::string_view key : keys) {
+    bool existed = false;
+    Status st = ctx.store.Read(client.db, key, [&](const storage::RecordView&) { existed = true; });
+    if (st.IsPending()) existed = true;  // on disk means it exists
+    client.tx.watched.push_back(WatchedKey{client.db, std::string(key), watches.KeyVersion(key),
+                                           watches.DbGeneration(client.db), existed});
+  }
+  ctx.reply.Ok();
+}
+
+void Dispatcher::Exec(CommandContext& ctx) {
+  ClientSession& client = ctx.client;
+  TransactionState& tx = client.tx;
+  WatchTable& watches = server_.watches();
+  if (!tx.in_multi) return ctx.reply.Error(resp::errors::kExecWithoutMulti);
+  if (tx.queue_error) {
+    ctx.reply.Error(resp::errors::kExecAbort);
+    Unwatch(tx, watches);
+    return tx.Reset();
+  }
+
+  // Every key of every queued command (and of the watched ones), made resident, then locked.
+  std::vector<std::vector<std::string_view>> argvs(tx.queued.size());
+  std::vector<std::string_view> keys;
+  std::vector<std::vector<std::string_view>> command_keys(tx.queued.size());
+  std::vector<int> positions;
+  for (size_t i = 0; i < tx.queued.size(); ++i) {
+    argvs[i].assign(tx.queued[i].argv.begin(), tx.queued[i].argv.end());
+    positions.clear();
+    if (server_.registry().GetKeys(*tx.queued[i].spec, argvs[i], &positions)) {
+      for (int p : positions) command_keys[i].push_back(argvs[i][p]);
+    }
+    keys.insert(keys.end(), command_keys[i].begin(), command_keys[i].end());
+  }
+  for (const WatchedKey& w : tx.watched) keys.push_back(w.key);
+  if (!keys.empty() && !ctx.store.EnsureResident(client.db, keys, ctx.waiter)) {
+    return ctx.SetWaiting();
+  }
+  bool touches_all = false;
+  for (const QueuedCommand& q : tx.queued) {
+    touches_all |= q.spec->HasFlag(kCmdTouchesArbitraryKeys) && q.spec->first_key == 0;
+  }
+  KeyLockGuard guard(locks_, keys, touches_all);
+
+  bool aborted = false;
+  for (const WatchedKey& w : tx.watched) {
+    bool exists = false;
+    Status st = ctx.store.Read(w.db, w.key, [&](const storage::RecordView&) { exists = true; });
+    if (st.IsPending()) exists = true;
+    bool generation_moved = watches.DbGeneration(w.db) != w.db_generation;
+    if (watches.KeyVersion(w.key) != w.version || (w.existed && !exists) ||
+        (generation_moved && (w.existed || exists))) {
+      aborted = true;
+      break;
+    }
+  }
+  Unwatch(tx, watches);
+  if (aborted) {
+    ctx.reply.NullArray();
+    return tx.Reset();
+  }
+
+  ThreadStats& stats = server_.stats().Local();
+  std::vector<std::vector<std::string>> propagated;
+  ctx.reply.ArrayHeader(tx.queued.size());
+  for (size_t i = 0; i < tx.queued.size(); ++i) {
+    const CommandSpec& spec = *tx.queued[i].spec;
+    uint64_t errors_before = ctx.reply.errors_written();
+    CommandContext sub(argvs[i], spec, ctx.reply, client, ctx.store, server_);
+    int64_t start_us = MonotonicUs();
+    spec.handler(sub);
+    if (sub.pending()) {
+      // Evicted between EnsureResident and now: report it for this command only.
+      ctx.reply.Error("ERR storage is evicting records faster than they can be read; retry");
+    }
+    CommandCounters& counters = stats.commands[spec.id < kMaxCommandIds ? spec.id : 0];
+    counters.calls.Add();
+    counters.usec.Add(static_cast<uint64_t>(MonotonicUs() - start_us));
+    if (ctx.reply.errors_written() != errors_before) {
+      counters.failed_calls.Add();
+      server_.stats().CountError(ctx.reply.last_error_code());
+    }
+    if (!sub.pending() && sub.dirty() > 0) AfterWrite(sub, command_keys[i], &propagated);
+  }
+  tx.Reset();
+  if (sink_ != nullptr && !propagated.empty()) {
+    // Several writes replay atomically only inside MULTI/EXEC, as Redis propagates them.
+    static constexpr std::string_view kMulti[] = {"multi"}, kExec[] = {"exec"};
+    bool wrap = propagated.size() > 1;
+    if (wrap) sink_->Propagate(client.db, kMulti);
+    std::vector<std::string_view> views;
+    for (const auto& command : propagated) {
+      views.assign(command.begin(), command.end());
+      sink_->Propagate(client.db, views);
+    }
+    if (wrap) sink_->Propagate(client.db, kExec);
+  }
 }
 
 }  // namespace ferrite::server

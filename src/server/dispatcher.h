@@ -41,9 +41,11 @@ class PropagationSink {
 
 enum class DispatchOutcome { kDone, kPending };
 
+class CommandContext;
+
 class Dispatcher {
  public:
-  explicit Dispatcher(ServerContext& server) : server_(server) {}
+  explicit Dispatcher(ServerContext& server) : server_(server) { server.set_dispatcher(this); }
 
   void set_propagation_sink(PropagationSink* sink) { sink_ = sink; }
 
@@ -51,9 +53,19 @@ class Dispatcher {
                            resp::ReplyBuilder& reply, storage::StoreSession& store,
                            storage::ResidencyWaiter* waiter);
 
+  // EXEC's body: checks the watched keys, then runs the queued commands atomically (all their
+  // keys locked at once) and replies with an array of their replies.
+  void Exec(CommandContext& ctx);
+  // WATCH's body: records the keys' versions with their locks held.
+  void Watch(CommandContext& ctx);
+
   KeyLockTable& key_locks() { return locks_; }
 
  private:
+  // After a handler changed data: dirty counter, WATCH versions, propagation.
+  void AfterWrite(CommandContext& ctx, std::span<const std::string_view> keys,
+                  std::vector<std::vector<std::string>>* deferred);
+
   ServerContext& server_;
   KeyLockTable locks_;
   PropagationSink* sink_ = nullptr;

@@ -78,8 +78,9 @@ void ServerSection(ServerContext& s, std::string* out) {
   Line(out, "monotonic_clock", "POSIX clock_gettime");
   Line(out, "multiplexing_api", "epoll");
   Line(out, "atomicvar_api", "c11-builtin");
-  Line(out, "gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
-                               std::to_string(__GNUC_PATCHLEVEL__));
+  Line(out, "gcc_version",
+       std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+           std::to_string(__GNUC_PATCHLEVEL__));
   Line(out, "process_id", static_cast<int64_t>(getpid()));
   Line(out, "process_supervised", "no");
   Line(out, "run_id", s.run_id());
@@ -241,8 +242,8 @@ void CommandstatsSection(ServerContext& s, std::string* out) {
     if (t.calls == 0 && t.failed_calls == 0 && t.rejected_calls == 0) continue;
     char buf[256];
     std::snprintf(buf, sizeof(buf),
-                  "calls=%" PRIu64 ",usec=%" PRIu64
-                  ",usec_per_call=%.2f,rejected_calls=%" PRIu64 ",failed_calls=%" PRIu64,
+                  "calls=%" PRIu64 ",usec=%" PRIu64 ",usec_per_call=%.2f,rejected_calls=%" PRIu64
+                  ",failed_calls=%" PRIu64,
                   t.calls, t.usec, t.calls ? static_cast<double>(t.usec) / t.calls : 0.0,
                   t.rejected_calls, t.failed_calls);
     Line(out, "cmdstat_" + std::string(spec.name), buf);

@@ -15,11 +15,13 @@
 
 #include "server/client_registry.h"
 #include "server/server_stats.h"
+#include "server/transaction.h"
 #include "storage/store.h"
 
 namespace ferrite::server {
 
 class CommandRegistry;
+class Dispatcher;
 class ServerContext;
 namespace config {
 class RuntimeConfig;
@@ -40,6 +42,10 @@ class ServerContext {
   const CommandRegistry& registry() const { return *registry_; }
   ServerStats& stats() { return stats_; }
   ClientRegistry& clients() { return clients_; }
+  WatchTable& watches() { return watches_; }
+  // The dispatcher registers itself; EXEC runs its queued commands through it.
+  Dispatcher& dispatcher() { return *dispatcher_; }
+  void set_dispatcher(Dispatcher* d) { dispatcher_ = d; }
   // CONFIG GET/SET. Set by the app before serving; tests that need CONFIG set their own.
   config::RuntimeConfig& runtime_config() { return *runtime_config_; }
   void set_runtime_config(config::RuntimeConfig* c) { runtime_config_ = c; }
@@ -93,6 +99,8 @@ class ServerContext {
   std::atomic<bool> shutdown_requested_{false};
   std::vector<InfoSection> info_sections_;
   config::RuntimeConfig* runtime_config_ = nullptr;
+  Dispatcher* dispatcher_ = nullptr;
+  WatchTable watches_;
   std::atomic<uint64_t> memory_peak_{0};
 };
 
