@@ -19,6 +19,8 @@
 #include "server/server.h"
 #include "server/server_context.h"
 #include "storage/memory_store.h"
+#include "telemetry/sdk/diagnostics.h"
+#include "telemetry/sdk/telemetry_runtime.h"
 
 namespace ferrite::app {
 
@@ -62,6 +64,38 @@ server::ServerOptions ServerOptionsFrom(const server::config::Config& config) {
   return o;
 }
 
+// Starts the trace pipeline when [telemetry] asks for it. A build without the otel feature, or a
+// pipeline that cannot start, is logged and Ferrite keeps serving without it.
+std::unique_ptr<telemetry::TelemetryRuntime> StartTelemetry(const server::config::Config& config) {
+  if (!config.telemetry.enabled || !telemetry::Available()) return nullptr;
+  telemetry::SetDiagnosticHandler([](telemetry::DiagLevel level, std::string_view message) {
+    switch (level) {
+      case telemetry::DiagLevel::kError:
+        FERRITE_ERROR("opentelemetry", "{}", message);
+        break;
+      case telemetry::DiagLevel::kWarn:
+        FERRITE_WARN("opentelemetry", "{}", message);
+        break;
+      case telemetry::DiagLevel::kInfo:
+        FERRITE_INFO("opentelemetry", "{}", message);
+        break;
+      case telemetry::DiagLevel::kDebug:
+        FERRITE_DEBUG("opentelemetry", "{}", message);
+        break;
+    }
+  });
+  auto runtime = telemetry::TelemetryRuntime::Start(config.telemetry);
+  if (!runtime) {
+    FERRITE_WARN("ferrite::telemetry", "{}", runtime.error().message());
+    return nullptr;
+  }
+  for (const auto& [key, value] : (*runtime)->InfoFields()) {
+    if (key == "otel_endpoint")
+      FERRITE_INFO("ferrite::telemetry", "OpenTelemetry traces export to {}", value);
+  }
+  return std::move(*runtime);
+}
+
 int Serve(const server::config::Config& config, sigset_t signals, const char* argv0) {
   auto store = storage::NewMemoryStore(static_cast<storage::DbIndex>(config.storage.databases));
   auto registry = server::CommandRegistry::Create();
@@ -83,6 +117,13 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
   context.max_memory = config.storage.max_memory;
   context.maxmemory_policy = config.storage.maxmemory_policy;
   runtime.AddResetStatHandler([&context] { context.stats().Reset(); });
+
+  std::unique_ptr<telemetry::TelemetryRuntime> telemetry_runtime = StartTelemetry(config);
+  context.AddInfoSection({"telemetry", true, [&](server::ServerContext&, std::string* out) {
+                            auto fields = telemetry_runtime ? telemetry_runtime->InfoFields()
+                                                            : telemetry::InactiveInfoFields();
+                            for (const auto& [k, v] : fields) *out += k + ":" + v + "\r\n";
+                          }});
 
   server::Dispatcher dispatcher(context);
   server::Server server(context, dispatcher, ServerOptionsFrom(config));
@@ -106,6 +147,7 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
     UpdateCoarseClock();
   }
   server.Stop();
+  if (telemetry_runtime) telemetry_runtime->Shutdown(std::chrono::seconds(5));
   FERRITE_INFO(kTarget, "Ferrite stopped");
   return 0;
 }
