@@ -110,7 +110,7 @@ bool HybridLogStore::CompactOldestSegment(int drop_mode) {
           a = hlog::InfoPrev(n.LoadInfo());
         }
         if (!newest) break;
-        KeyState old = s->StateOf(rec, Now());
+        KeyState old = s->StateOf(rec);
         bool evict = drop_mode == 1 || (drop_mode == 2 && old.expire_at_ms != kNoExpiry);
         if (old.expired || evict) {
           // Dropping it when Begin moves removes the key: count it now.

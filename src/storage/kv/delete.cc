@@ -23,7 +23,7 @@ Status HybridLogSession::Delete(DbIndex db, std::string_view key) {
       if (!hlog::LockExclusive(*src)) continue;
       locked = true;
     }
-    KeyState old = StateOf(*src, store_->Now());
+    KeyState old = StateOf(*src);
     if (!old.present) {
       if (locked) hlog::UnlockExclusive(*src);
       return Status::NotFound();

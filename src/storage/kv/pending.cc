@@ -132,7 +132,7 @@ bool HybridLogStore::CopyToTail(DiskRequest* req) {
   const LogRecord* disk =
       req->address != hlog::kInvalidAddress && !corrupt ? LogRecord::At(req->buf.data()) : nullptr;
   KeyState old;
-  if (disk != nullptr) old = s->StateOf(*disk, Now());
+  if (disk != nullptr) old = s->StateOf(*disk);
   for (;;) {
     FindResult f;
     Found where = s->Find(req->phys, req->key, req->hash, /*create=*/true, &f);

@@ -24,7 +24,7 @@ Status HybridLogSession::Read(DbIndex db, std::string_view key, RecordReader rea
     // Served from the disk read itself: the tail had no room for a copy.
     const LogRecord& rec = *LogRecord::At(fetched.record.data());
     if (rec.db == phys && rec.key() == key) {
-      KeyState st = StateOf(rec, store_->Now());
+      KeyState st = StateOf(rec);
       if (st.live()) {
         SessionCounters::Add(counters_->reads_disk);
         reader(
@@ -47,7 +47,7 @@ Status HybridLogSession::Read(DbIndex db, std::string_view key, RecordReader rea
     LogRecord& rec = *f.record;
     const bool locked = f.address >= log.SafeReadOnlyAddress();
     if (locked && !hlog::LockShared(rec)) continue;  // sealed: a newer copy is published
-    KeyState st = StateOf(rec, store_->Now());
+    KeyState st = StateOf(rec);
     if (!st.live()) {
       if (locked) hlog::UnlockShared(rec);
       if (st.expired) ReapExpired(db, key);

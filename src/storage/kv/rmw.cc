@@ -25,7 +25,7 @@ Status HybridLogSession::Rmw(DbIndex db, std::string_view key, RmwFunctions& fns
         if (!hlog::LockExclusive(*src)) continue;
         locked = true;
       }
-      old = StateOf(*src, store_->Now());
+      old = StateOf(*src);
     }
     auto unlock = [&] {
       if (locked) hlog::UnlockExclusive(*src);

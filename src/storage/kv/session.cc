@@ -77,6 +77,10 @@ KeyState HybridLogSession::StateOf(const LogRecord& rec, int64_t now) const {
   return s;
 }
 
+KeyState HybridLogSession::StateOf(const LogRecord& rec) const {
+  return StateOf(rec, rec.expire_at_ms == kNoExpiry ? 0 : store_->Now());
+}
+
 Address HybridLogSession::AppendRecord(uint32_t phys, std::string_view key, std::string_view value,
                                        ValueType type, int64_t expire, Address prev, bool tombstone,
                                        Status* status, bool* retry) {

@@ -117,6 +117,9 @@ class HybridLogSession final : public StoreSession {
   Found Find(uint32_t phys, std::string_view key, uint64_t hash, bool create, FindResult* out);
   // Reads `rec`'s state; `locked` says whether the caller holds a lock on it.
   KeyState StateOf(const LogRecord& rec, int64_t now) const;
+  // Same, reading the clock only when the record has an expiry (the clock is a std::function
+  // and a vDSO call: too dear for every read).
+  KeyState StateOf(const LogRecord& rec) const;
   // Allocates and initialises a record at the tail (value copied from `value`); returns 0 and
   // sets *status when it cannot (Pending-like retry is handled inside unless `no_wait`).
   Address AppendRecord(uint32_t phys, std::string_view key, std::string_view value, ValueType type,

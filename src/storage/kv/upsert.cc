@@ -25,7 +25,7 @@ Status HybridLogSession::Upsert(DbIndex db, std::string_view key, const RecordBu
         if (!hlog::LockExclusive(*src)) continue;  // sealed: retry from the index
         locked = true;
       }
-      old = StateOf(*src, store_->Now());
+      old = StateOf(*src);
       if (locked && f.address >= log.ReadOnlyAddress() &&
           record.value.size() <= src->value_capacity) {
         std::memcpy(src->value_data(), record.value.data(), record.value.size());
