@@ -76,7 +76,7 @@ void ClientGetName(CommandContext& ctx) {
   ctx.reply.Bulk(ctx.client.name);
 }
 
-[[maybe_unused]] void ClientSetInfo(CommandContext& ctx) {
+void ClientSetInfo(CommandContext& ctx) {
   std::string_view attr = ctx.argv[2], value = ctx.argv[3];
   bool lib_name = EqualsIgnoreCase(attr, "lib-name"), lib_ver = EqualsIgnoreCase(attr, "lib-ver");
   if (!lib_name && !lib_ver) {
@@ -280,7 +280,7 @@ constexpr CommandBinding kBindings[] = {
     {"client|info", ClientInfo},
     {"client|kill", ClientKill},
     {"client|list", ClientList},
-    {"client|no-evict", ClientNoEvict},
+    {"client|no-evict", ClientNoEvict}, {"client|setinfo", ClientSetInfo},
     {"client|setname", ClientSetName},
     {"client|traceparent", ClientTraceparent},
 };
