@@ -206,6 +206,10 @@ Result<std::unique_ptr<Store>> NewHybridLogStore(const HybridLogOptions& options
   if (!std::has_single_bit(options.segment_size) || options.segment_size < options.page_size) {
     return Status::InvalidArgument("storage.segment_size must be a power of two >= page_size");
   }
+  if (options.max_disk != 0 && options.max_disk < 2 * options.segment_size) {
+    // Compaction and eviction work a whole segment at a time beside the one being filled.
+    return Status::InvalidArgument("storage.max_disk must be 0 or at least 2 segments");
+  }
   if (!(options.index_fraction > 0 && options.index_fraction < 0.9) ||
       !(options.mutable_fraction > 0 && options.mutable_fraction < 1)) {
     return Status::InvalidArgument("storage fractions must lie in (0, 1)");
