@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/string_util.h"
+#include "server/config/runtime_config.h"
 #include "server/server.h"
 #include "telemetry/api/command_trace.h"
 
@@ -102,7 +103,10 @@ void ClientConnection::ReadInput() {
   input_.resize(old + static_cast<size_t>(n));
   loop_->server.stats().Local().net_input_bytes.Add(static_cast<uint64_t>(n));
   session_.query_buffer_bytes.store(input_.size() - input_start_, std::memory_order_relaxed);
-  if (input_.size() - input_start_ > loop_->options.limits.query_buffer_limit) {
+  config::RuntimeConfig* rc = loop_->server.runtime_config_if_set();
+  size_t query_limit =
+      rc ? rc->client_query_buffer_limit() : loop_->options.limits.query_buffer_limit;
+  if (input_.size() - input_start_ > query_limit) {
     loop_->server.stats().Local().client_query_buffer_limit_disconnections.Add();
     loop_->Remove(this);
     return;
@@ -111,6 +115,12 @@ void ClientConnection::ReadInput() {
 }
 
 void ClientConnection::ProcessInput() {
+  // CONFIG SET proto-max-bulk-len applies to the next command parsed: two relaxed loads.
+  if (config::RuntimeConfig* rc = loop_->server.runtime_config_if_set()) {
+    resp::ParserLimits limits = loop_->options.parser_limits;
+    limits.max_bulk_len = static_cast<int64_t>(rc->proto_max_bulk_len());
+    parser_.set_limits(limits);
+  }
   while (fd_ >= 0 && !pending_ && !session_.close_after_reply) {
     if (output_.size() - output_start_ > loop_->options.limits.output_soft_limit) break;
     std::string_view data(input_.data() + input_start_, input_.size() - input_start_);

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "net/socket.h"
+#include "server/config/runtime_config.h"
 
 namespace ferrite::server {
 
@@ -100,7 +101,8 @@ Status Server::Start() {
     LoopState* raw = state.get();
     raw->loop.RunEvery(100, [raw] {
       const int64_t now = raw->server.NowMs();
-      const int timeout = raw->options.timeout_seconds;
+      config::RuntimeConfig* rc = raw->server.runtime_config_if_set();
+      const int64_t timeout = rc ? rc->timeout_seconds() : raw->options.timeout_seconds;
       std::vector<ClientConnection*> doomed;
       for (auto& [id, c] : raw->connections) {
         ClientSession& s = c->session();

@@ -48,6 +48,7 @@ class ServerContext {
   void set_dispatcher(Dispatcher* d) { dispatcher_ = d; }
   // CONFIG GET/SET. Set by the app before serving; tests that need CONFIG set their own.
   config::RuntimeConfig& runtime_config() { return *runtime_config_; }
+  config::RuntimeConfig* runtime_config_if_set() { return runtime_config_; }
   void set_runtime_config(config::RuntimeConfig* c) { runtime_config_ = c; }
 
   // Wall-clock milliseconds: the clock the store uses for expiry, so tests can move time.
