@@ -167,7 +167,7 @@ void HybridLog::ShiftReadOnlyAddress(Address target) {
 }
 
 Address HybridLog::DesiredHeadAddress(uint64_t memory_pages) const {
-  uint64_t pages = std::clamp<uint64_t>(memory_pages, 3, frame_count_);
+  uint64_t pages = std::clamp<uint64_t>(memory_pages, 4, frame_count_);
   uint64_t tail_page = tail_.load(std::memory_order_acquire) >> page_bits_;
   uint64_t spare = std::max<uint64_t>(2, wanted_spare_.load(std::memory_order_relaxed));
   Address head = head_.load(std::memory_order_acquire);

@@ -26,6 +26,7 @@
 // Thread safety: Allocate / Get / markers from any protected thread; FlushPages,
 // ShiftHeadAddress and ShiftBeginAddress from the single I/O worker.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -88,6 +89,12 @@ class HybridLog {
   // Bytes of page frames currently allocated.
   uint64_t FrameBytes() const { return frame_bytes_.load(std::memory_order_relaxed); }
 
+  // Caps the frames in use below the ring size (>= 4): the store lowers it when the index
+  // grows, so index + pages stay within max_memory.
+  void SetFrameLimit(uint64_t pages) {
+    frame_limit_.store(std::max<uint64_t>(pages, 4), std::memory_order_relaxed);
+  }
+
   // --- I/O worker side -------------------------------------------------------------------
   // Writes pages [FlushedUntil, SafeReadOnly) to disk. Returns the first error (sticky until a
   // later call succeeds), kNoSpace when max_disk forbids another page, OK otherwise.
@@ -122,7 +129,8 @@ class HybridLog {
 
  private:
   bool FrameAvailable(uint64_t page) const {
-    return page < frame_count_ + (closed_until_.load(std::memory_order_acquire) >> page_bits_);
+    uint64_t limit = std::min(frame_count_, frame_limit_.load(std::memory_order_relaxed));
+    return page < limit + (closed_until_.load(std::memory_order_acquire) >> page_bits_);
   }
   void OpenPage(uint64_t page);
   void OpenLargePages(uint64_t first, uint64_t count);
@@ -162,6 +170,7 @@ class HybridLog {
   std::atomic<uint64_t> frame_bytes_{0};
   // Free frames a waiting large allocation needs ahead of the tail (0: the default of 2).
   std::atomic<uint64_t> wanted_spare_{0};
+  std::atomic<uint64_t> frame_limit_{~uint64_t{0}};
 
   // Worker-only state.
   std::vector<char> staging_;

@@ -57,7 +57,9 @@ void HybridLogStore::WorkerStep() {
   epoch_.Protect(slot);
   Status fs = log_.FlushPages();
   UpdateWriteBlock(fs);
-  Address desired = log_.DesiredHeadAddress(EffectiveMemoryPages());
+  const uint64_t pages = EffectiveMemoryPages();
+  log_.SetFrameLimit(pages);
+  Address desired = log_.DesiredHeadAddress(pages);
   if (log_.FlushedUntilAddress() < desired) log_.ShiftReadOnlyAddress(desired);
   log_.ShiftHeadAddress(desired);
 
