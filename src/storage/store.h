@@ -142,7 +142,8 @@ class StoreSession {
   // Calls `reader` with the newest live record of `key`. Returns OK, NotFound, or Pending when
   // the record is on disk (call EnsureResident and retry).
   virtual Status Read(DbIndex db, std::string_view key, RecordReader reader) = 0;
-  // Blind write of a whole record. NoSpace / OutOfMemory when the budgets forbid it.
+  // Blind write of a whole record. NoSpace / OutOfMemory when the budgets forbid it. May return
+  // Pending (HybridLog: the key's current record is on disk; counts need it), like Delete.
   virtual Status Upsert(DbIndex db, std::string_view key, const RecordBuilder& record) = 0;
   // Read-modify-write through `fns`. Returns the status the callbacks chose, or Pending.
   virtual Status Rmw(DbIndex db, std::string_view key, RmwFunctions& fns) = 0;
