@@ -18,7 +18,7 @@
 #include "server/registry/command_registry.h"
 #include "server/server.h"
 #include "server/server_context.h"
-#include "storage/memory_store.h"
+#include "storage/hlog/hybrid_log_store.h"
 #include "telemetry/sdk/diagnostics.h"
 #include "telemetry/sdk/telemetry_runtime.h"
 
@@ -96,8 +96,33 @@ std::unique_ptr<telemetry::TelemetryRuntime> StartTelemetry(const server::config
   return std::move(*runtime);
 }
 
+Result<std::unique_ptr<storage::Store>> OpenStore(const server::config::Config& config) {
+  storage::HybridLogOptions o;
+  o.dir = config.storage.dir;
+  o.databases = static_cast<storage::DbIndex>(config.storage.databases);
+  // maxmemory 0 means "no limit" in Redis; the HybridLog needs a budget for its in-memory
+  // regions, so it then takes half of the machine's memory (docs/configuration.md).
+  o.max_memory = config.storage.max_memory != 0
+                     ? config.storage.max_memory
+                     : static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) / 2;
+  o.max_disk = config.storage.max_disk;
+  o.page_size = static_cast<uint32_t>(config.storage.page_size);
+  o.mutable_fraction = config.storage.mutable_fraction;
+  if (!storage::ParseMaxMemoryPolicy(config.storage.maxmemory_policy, &o.policy)) {
+    return Status::InvalidArgument("storage.maxmemory_policy: unknown policy '" +
+                                   config.storage.maxmemory_policy + "'");
+  }
+  return storage::NewHybridLogStore(o);
+}
+
 int Serve(const server::config::Config& config, sigset_t signals, const char* argv0) {
-  auto store = storage::NewMemoryStore(static_cast<storage::DbIndex>(config.storage.databases));
+  auto opened = OpenStore(config);
+  if (!opened) {
+    FERRITE_ERROR(kTarget, "cannot open the store in '{}': {}", config.storage.dir,
+                  opened.error().ToString());
+    return 1;
+  }
+  std::unique_ptr<storage::Store> store = std::move(*opened);
   auto registry = server::CommandRegistry::Create();
   if (!registry) {
     FERRITE_ERROR(kTarget, "command registry: {}", registry.error().ToString());
