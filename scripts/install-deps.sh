@@ -9,7 +9,7 @@ packages=(
   libtomlplusplus-dev liburing-dev libxxhash-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev
-  redis-server redis-tools python3-redis tcl prometheus gnuplot-nox procps
+  redis-server redis-tools python3-redis python3-yaml tcl prometheus gnuplot-nox procps
 )
 
 missing=()
