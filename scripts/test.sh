@@ -16,6 +16,7 @@ build() {  # build PRESET [targets...]
 run_release() {
   build release
   ctest --test-dir build/release -LE slow --output-on-failure -j "$JOBS"
+  bash deploy/check.sh build/release/ferrite
 }
 
 run_lite() {

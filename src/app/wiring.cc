@@ -150,6 +150,7 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
                             for (const auto& [k, v] : fields) *out += k + ":" + v + "\r\n";
                           }});
 
+  UpdateCoarseClock();
   server::Dispatcher dispatcher(context);
   server::Server server(context, dispatcher, ServerOptionsFrom(config));
   if (Status st = server.Start(); !st.ok()) {

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/clock.h"
 #include "base/string_util.h"
 #include "server/config/runtime_config.h"
 #include "server/server.h"
@@ -92,15 +93,12 @@ void ClientConnection::ReadInput() {
   if (parser_.bytes_wanted() > buffered) {
     want = std::min(std::max(parser_.bytes_wanted() - buffered, kReadChunk), kMaxReadChunk);
   }
-  size_t old = input_.size();
-  input_.resize(old + want);
-  ssize_t n = read(fd_, input_.data() + old, want);
+  ssize_t n = read(fd_, input_.PrepareWrite(want), want);
   if (n <= 0) {
-    input_.resize(old);
     if (n == 0 || (errno != EAGAIN && errno != EINTR)) loop_->Remove(this);
     return;
   }
-  input_.resize(old + static_cast<size_t>(n));
+  input_.Commit(static_cast<size_t>(n));
   loop_->server.stats().Local().net_input_bytes.Add(static_cast<uint64_t>(n));
   session_.query_buffer_bytes.store(input_.size() - input_start_, std::memory_order_relaxed);
   config::RuntimeConfig* rc = loop_->server.runtime_config_if_set();
@@ -188,7 +186,8 @@ void ClientConnection::FinishTrace(bool written) {
 }
 
 bool ClientConnection::RunCommand(std::span<const std::string_view> argv) {
-  session_.last_interaction_ms.store(loop_->server.NowMs(), std::memory_order_relaxed);
+  // Idle-time bookkeeping needs no more than the cron's resolution: the coarse clock is a load.
+  session_.last_interaction_ms.store(CoarseWallMs(), std::memory_order_relaxed);
   reply_.set_protocol(session_.protocol);
   waiter_->Arm(waiter_);
   DispatchOutcome outcome =
@@ -210,11 +209,11 @@ void ClientConnection::OnResident() {
 
 void ClientConnection::CompactInput() {
   if (input_start_ == input_.size()) {
-    input_.clear();
+    input_.Clear();
     input_start_ = 0;
-    if (input_.capacity() > 4 * kMaxReadChunk) input_.shrink_to_fit();
+    input_.ShrinkIfEmptyAndLargerThan(4 * kMaxReadChunk);
   } else if (input_start_ > 0 && input_start_ >= input_.size() / 2) {
-    input_.erase(0, input_start_);
+    input_.EraseFront(input_start_);
     input_start_ = 0;
   }
   session_.query_buffer_bytes.store(input_.size() - input_start_, std::memory_order_relaxed);

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "net/byte_buffer.h"
 #include "net/event_loop.h"
 #include "net/socket.h"
 #include "resp/reply_builder.h"
@@ -64,7 +65,7 @@ class ClientConnection final : public net::Watcher {
   int fd_;
   ClientSession session_;
   resp::RequestParser parser_;
-  std::string input_;
+  net::ByteBuffer input_;
   size_t input_start_ = 0;  // bytes before this were consumed
   std::string output_;
   size_t output_start_ = 0;  // bytes before this were sent

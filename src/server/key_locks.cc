@@ -12,7 +12,7 @@ size_t KeyLockTable::StripeOf(std::string_view key) {
 }
 
 void KeyLockTable::LockStripe(size_t stripe) {
-  std::atomic<bool>& l = stripes_[stripe].locked;
+  std::atomic<bool>& l = stripes_[stripe];
   for (int spins = 0;; ++spins) {
     if (!l.exchange(true, std::memory_order_acquire)) return;
     while (l.load(std::memory_order_relaxed)) {
@@ -23,7 +23,7 @@ void KeyLockTable::LockStripe(size_t stripe) {
 }
 
 void KeyLockTable::UnlockStripe(size_t stripe) {
-  stripes_[stripe].locked.store(false, std::memory_order_release);
+  stripes_[stripe].store(false, std::memory_order_release);
 }
 
 KeyLockGuard::KeyLockGuard(KeyLockTable& table, std::span<const std::string_view> keys, bool all)
