@@ -234,6 +234,28 @@ void KeyspaceSection(ServerContext& s, std::string* out) {
   }
 }
 
+// The storage engine's regions and counters (storage::StoreStats). A read served from the
+// mutable region counts as a cache hit.
+void HybridlogSection(ServerContext& s, std::string* out) {
+  storage::StoreStats st = s.store().Stats();
+  uint64_t reads = st.reads_mutable + st.reads_read_only + st.reads_disk;
+  Line(out, "hlog_bytes_mutable", st.bytes_mutable);
+  Line(out, "hlog_bytes_read_only", st.bytes_read_only);
+  Line(out, "hlog_bytes_disk", st.bytes_disk);
+  Line(out, "hlog_index_bytes", st.index_bytes);
+  Line(out, "hlog_memory_used", st.memory_used);
+  Line(out, "hlog_reads_mutable", st.reads_mutable);
+  Line(out, "hlog_reads_read_only", st.reads_read_only);
+  Line(out, "hlog_reads_disk", st.reads_disk);
+  Line(out, "hlog_read_misses", st.read_misses);
+  Line(out, "hlog_cache_hit_rate",
+       Fixed(reads ? static_cast<double>(st.reads_mutable) / reads : 0.0, 4));
+  Line(out, "hlog_pending_reads", st.pending_reads);
+  Line(out, "hlog_expired_keys", st.expired_keys);
+  Line(out, "hlog_evicted_keys", st.evicted_keys);
+  Line(out, "hlog_current_epoch", st.current_epoch);
+}
+
 void CommandstatsSection(ServerContext& s, std::string* out) {
   const CommandRegistry& registry = s.registry();
   for (uint32_t id = 0; id < registry.size(); ++id) {
@@ -269,6 +291,7 @@ constexpr Builtin kBuiltins[] = {
     {"errorstats", true, ErrorstatsSection},
     {"cluster", true, ClusterSection},
     {"keyspace", true, KeyspaceSection},
+    {"hybridlog", true, HybridlogSection},
     {"commandstats", false, CommandstatsSection},
 };
 
