@@ -5,7 +5,7 @@ namespace ferrite::commands {
 std::span<std::span<const CommandBinding> (*const)()> AllFamilies() {
   static constexpr std::span<const CommandBinding> (*kFamilies[])() = {
       ConnectionFamily, ServerFamily, StringFamily,  KeyFamily,         ClientFamily,
-      InfoFamily,       ConfigFamily, CommandFamily, TransactionFamily,
+      InfoFamily,       ConfigFamily, CommandFamily, TransactionFamily, SlowlogFamily,
   };
   return kFamilies;
 }

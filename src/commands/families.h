@@ -31,6 +31,7 @@ std::span<const CommandBinding> InfoFamily();        // INFO SHUTDOWN DEBUG
 std::span<const CommandBinding> ConfigFamily();      // CONFIG GET|SET|RESETSTAT|REWRITE
 std::span<const CommandBinding> CommandFamily();     // COMMAND COUNT|INFO|DOCS|GETKEYS|LIST
 std::span<const CommandBinding> TransactionFamily(); // MULTI EXEC DISCARD WATCH UNWATCH
+std::span<const CommandBinding> SlowlogFamily();     // SLOWLOG GET|LEN|RESET|HELP
 
 // Every family above, in registration order.
 std::span<std::span<const CommandBinding> (*const)()> AllFamilies();
