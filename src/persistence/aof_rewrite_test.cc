@@ -1,0 +1,194 @@
+// BGREWRITEAOF while writers keep appending: the rewritten file must replay to the live data set.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/string_util.h"
+#include "persistence/aof_format.h"
+#include "persistence/aof_writer.h"
+#include "storage/memory_store.h"
+
+namespace ferrite::persistence {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/ferrite_aofr_XXXXXX";
+    path_ = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::system(("rm -rf " + path_).c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A tiny executor for the commands this test issues: SET [PXAT], INCR, DEL.
+Status Apply(storage::StoreSession& s, storage::DbIndex db, std::span<const std::string_view> a) {
+  if (EqualsIgnoreCase(a[0], "SET")) {
+    storage::RecordBuilder rec;
+    rec.value = std::string(a[2]);
+    if (a.size() == 5) {
+      int64_t at = 0;
+      String2ll(a[4], &at);
+      rec.expire_at_ms = at;
+    }
+    return s.Upsert(db, a[1], rec);
+  }
+  if (EqualsIgnoreCase(a[0], "DEL")) {
+    Status st = s.Delete(db, a[1]);
+    return st.IsNotFound() ? Status::Ok() : st;
+  }
+  if (EqualsIgnoreCase(a[0], "INCR")) {
+    int64_t v = 0;
+    (void)s.Read(db, a[1], [&](const storage::RecordView& r) { String2ll(r.value, &v); });
+    storage::RecordBuilder rec;
+    rec.value = std::to_string(v + 1);
+    return s.Upsert(db, a[1], rec);
+  }
+  return Status::InvalidArgument("unexpected command");
+}
+
+std::map<std::string, std::pair<std::string, int64_t>> Dump(storage::Store& store,
+                                                            storage::DbIndex db) {
+  std::map<std::string, std::pair<std::string, int64_t>> out;
+  auto s = store.NewSession();
+  uint64_t cursor = 0;
+  do {
+    cursor = s->Scan(db, cursor, 100, [&](std::string_view k, const storage::RecordView& r) {
+      out[std::string(k)] = {std::string(r.value), r.expire_at_ms};
+    });
+  } while (cursor != 0);
+  return out;
+}
+
+TEST(AofRewrite, RewriteWhileAppendingReplaysToTheLiveDataSet) {
+  TempDir dir;
+  auto store = storage::NewMemoryStore(4);
+  server::KeyLockTable locks;
+  AofOptions o;
+  o.dir = dir.path();
+  o.sync = AofSync::kNo;
+  o.auto_rewrite_percentage = 0;
+  auto w = AofWriter::Open(o, store.get(), &locks);
+  ASSERT_TRUE(w);
+  int64_t far_future = storage::SystemClockMs() + 3600 * 1000;
+
+  // Runs one command the way the dispatcher does: key lock, store, propagate, unlock.
+  auto run = [&](storage::StoreSession& s, storage::DbIndex db,
+                 std::vector<std::string_view> argv) {
+    std::string_view key = argv[1];
+    server::KeyLockGuard guard(locks, std::span<const std::string_view>(&key, 1));
+    ASSERT_TRUE(Apply(s, db, argv).ok());
+    (*w)->Propagate(db, argv);
+  };
+
+  {
+    auto s = store->NewSession();
+    for (int i = 0; i < 5000; ++i) {
+      std::string k = "key:" + std::to_string(i), v = "v" + std::to_string(i);
+      run(*s, i % 3, {"SET", k, v});
+      run(*s, i % 3, {"INCR", "ctr:" + std::to_string(i % 50)});
+    }
+    std::string at = std::to_string(far_future);
+    run(*s, 1, {"SET", "ttl", "x", "PXAT", at});
+  }
+  uint64_t size_before = (*w)->Stats().current_size;
+
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 3; ++t) {
+    writers.emplace_back([&, t] {
+      auto s = store->NewSession();
+      for (int i = 0; !stop.load() || i < 2000; ++i) {
+        std::string ctr = "ctr:" + std::to_string((i * 7 + t) % 50);
+        run(*s, static_cast<storage::DbIndex>(t), {"INCR", ctr});
+        std::string k = "key:" + std::to_string((i * 13 + t) % 6000);
+        if (i % 5 == 0) {
+          run(*s, static_cast<storage::DbIndex>(t), {"DEL", k});
+        } else {
+          std::string v = "w" + std::to_string(t) + "-" + std::to_string(i);
+          run(*s, static_cast<storage::DbIndex>(t), {"SET", k, v});
+        }
+      }
+    });
+  }
+  ASSERT_TRUE((*w)->StartRewrite().ok());
+  EXPECT_FALSE((*w)->StartRewrite().ok());  // one at a time
+  (*w)->WaitForRewrite();
+  stop = true;
+  for (auto& th : writers) th.join();
+  ASSERT_TRUE((*w)->Flush().ok());
+  AofStats stats = (*w)->Stats();
+  EXPECT_EQ(stats.rewrites, 1u);
+  EXPECT_TRUE(stats.last_rewrite_ok);
+  ASSERT_TRUE((*w)->Shutdown().ok());
+
+  // Replaying the installed file reproduces every database exactly.
+  auto replayed = storage::NewMemoryStore(4);
+  auto rs = replayed->NewSession();
+  ReplayStats rstats;
+  Status st = ReplayAof(
+      dir.path() + "/appendonly.aof",
+      [&](storage::DbIndex db, std::span<const std::string_view> argv) {
+        return Apply(*rs, db, argv);
+      },
+      ReplayOptions{}, &rstats);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  for (storage::DbIndex db = 0; db < 4; ++db) {
+    auto live = Dump(*store, db);
+    auto back = Dump(*replayed, db);
+    EXPECT_EQ(live.size(), back.size()) << "db " << db;
+    EXPECT_TRUE(live == back) << "db " << db;
+  }
+  EXPECT_EQ(Dump(*replayed, 1)["ttl"].second, far_future);
+  std::printf("AOF before rewrite %llu bytes; rewritten+appended %llu bytes\n",
+              static_cast<unsigned long long>(size_before),
+              static_cast<unsigned long long>(rstats.bytes));
+}
+
+TEST(AofRewrite, AutomaticTriggerOnGrowth) {
+  TempDir dir;
+  auto store = storage::NewMemoryStore(1);
+  server::KeyLockTable locks;
+  AofOptions o;
+  o.dir = dir.path();
+  o.sync = AofSync::kNo;
+  o.auto_rewrite_percentage = 100;
+  o.auto_rewrite_min_size = 4096;
+  auto w = AofWriter::Open(o, store.get(), &locks);
+  ASSERT_TRUE(w);
+  auto s = store->NewSession();
+  // The same key over and over: the rewrite shrinks it to one SET.
+  for (int i = 0; i < 2000 && (*w)->Stats().rewrites == 0; ++i) {
+    std::string v = std::to_string(i);
+    storage::RecordBuilder rec;
+    rec.value = v;
+    {
+      std::string_view key = "k";
+      server::KeyLockGuard guard(locks, std::span<const std::string_view>(&key, 1));
+      ASSERT_TRUE(s->Upsert(0, "k", rec).ok());
+      std::string_view argv[] = {"SET", "k", v};
+      (*w)->Propagate(0, argv);
+    }
+    if (i % 100 == 99) ASSERT_TRUE((*w)->Flush().ok());
+  }
+  for (int i = 0; i < 5000 && (*w)->Stats().rewrites == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  (*w)->WaitForRewrite();
+  AofStats stats = (*w)->Stats();
+  EXPECT_GE(stats.rewrites, 1u);
+  EXPECT_LT(stats.base_size, 4096u);
+  ASSERT_TRUE((*w)->Shutdown().ok());
+}
+
+}  // namespace
+}  // namespace ferrite::persistence
