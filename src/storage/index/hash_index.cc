@@ -12,10 +12,18 @@ namespace {
 HashBucket* AllocateBuckets(uint64_t n) {
   void* p = std::aligned_alloc(64, n * sizeof(HashBucket));
   if (p == nullptr) std::abort();  // OOM is fatal (style.md)
-  // Random probes into a large table miss the TLB on every lookup; transparent huge pages
-  // (where the kernel allows them) cut that cost.
-  if (n * sizeof(HashBucket) >= (2u << 20)) ::madvise(p, n * sizeof(HashBucket), MADV_HUGEPAGE);
   std::memset(p, 0, n * sizeof(HashBucket));
+  return static_cast<HashBucket*>(p);
+}
+
+// The main table comes from mmap: zero pages are mapped lazily, so a large index costs RSS only
+// as keys arrive (it is still counted in full against max_memory). Random probes miss the TLB
+// on every lookup; transparent huge pages, where the kernel allows them, cut that cost.
+HashBucket* MapTable(uint64_t n) {
+  void* p = ::mmap(nullptr, n * sizeof(HashBucket), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) std::abort();  // startup: OOM is fatal
+  if (n * sizeof(HashBucket) >= (2u << 20)) ::madvise(p, n * sizeof(HashBucket), MADV_HUGEPAGE);
   return static_cast<HashBucket*>(p);
 }
 
@@ -23,13 +31,13 @@ HashBucket* AllocateBuckets(uint64_t n) {
 
 HashIndex::HashIndex(uint64_t buckets)
     : num_buckets_(buckets),
-      table_(AllocateBuckets(buckets)),
+      table_(MapTable(buckets)),
       chunks_(new std::atomic<HashBucket*>[kMaxChunks]) {
   for (uint64_t i = 0; i < kMaxChunks; ++i) chunks_[i].store(nullptr, std::memory_order_relaxed);
 }
 
 HashIndex::~HashIndex() {
-  std::free(table_);
+  ::munmap(table_, num_buckets_ * sizeof(HashBucket));
   for (uint64_t i = 0; i < kMaxChunks; ++i) std::free(chunks_[i].load());
 }
 
