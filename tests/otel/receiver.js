@@ -15,6 +15,11 @@
 // 'http503' (with Retry-After), 'slow' (answer after delayMs), 'reject' (gRPC
 // INVALID_ARGUMENT / HTTP 400), 'partial' (success with partial_success).
 //
+// Logs (LogsService/Export over gRPC, POST .../v1/logs over HTTP) are decoded the same way and
+// kept apart from the trace requests: r.logRequests(), r.logs() (normalised by normaliseLogs:
+// { timeUnixNano, observedTimeUnixNano, severityNumber, severityText, body, attributes,
+//   traceId, spanId, flags, resource, scope }). Fault modes apply to trace requests only.
+//
 // Use in-process: const r = await startReceiver(); ... r.spans(); r.setFault({...}); r.close()
 // or standalone: `node receiver.js` prints {"grpcPort","httpPort","controlPort"} and serves a
 // control API: GET /requests, GET /spans, POST /reset, POST /fault (JSON body).
@@ -27,6 +32,8 @@ const root = require('@opentelemetry/otlp-transformer/build/src/generated/root')
 
 const TraceV1 = root.opentelemetry.proto.collector.trace.v1;
 const GRPC_METHOD = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const LogsV1 = root.opentelemetry.proto.collector.logs.v1;
+const LOGS_GRPC_METHOD = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 
 const b64ToHex = (s) => (s ? Buffer.from(s, 'base64').toString('hex') : '');
 
@@ -83,6 +90,46 @@ function normalise(req, idsAreHex) {
   return spans;
 }
 
+function normaliseLogs(req, idsAreHex) {
+  const id = idsAreHex ? (s) => (s || '').toLowerCase() : b64ToHex;
+  const logs = [];
+  for (const rl of req.resourceLogs || []) {
+    const resource = attrs(rl.resource && rl.resource.attributes);
+    for (const sl of rl.scopeLogs || []) {
+      const scope = {
+        name: sl.scope && sl.scope.name,
+        version: sl.scope && sl.scope.version,
+        schemaUrl: sl.schemaUrl || '',
+        resourceSchemaUrl: rl.schemaUrl || '',
+      };
+      for (const l of sl.logRecords || []) {
+        logs.push({
+          timeUnixNano: String(l.timeUnixNano || '0'),
+          observedTimeUnixNano: String(l.observedTimeUnixNano || '0'),
+          severityNumber: Number(l.severityNumber || 0),
+          severityText: l.severityText || '',
+          body: anyValue(l.body),
+          attributes: attrs(l.attributes),
+          traceId: id(l.traceId),
+          spanId: id(l.spanId),
+          flags: Number(l.flags || 0),
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return logs;
+}
+
+function decodeLogsProto(buf) {
+  const msg = LogsV1.ExportLogsServiceRequest.decode(buf);
+  const obj = LogsV1.ExportLogsServiceRequest.toObject(msg, {
+    longs: String, enums: Number, bytes: String, defaults: false,
+  });
+  return normaliseLogs(obj, false);
+}
+
 function decodeProto(buf) {
   const msg = TraceV1.ExportTraceServiceRequest.decode(buf);
   const obj = TraceV1.ExportTraceServiceRequest.toObject(msg, {
@@ -106,6 +153,7 @@ function retryInfoStatus(code, message, delayMs) {
 
 async function startReceiver(options = {}) {
   const requests = [];
+  const logRequests = [];
   let fault = { mode: 'none', count: 0 };
 
   const takeFault = () => {
@@ -180,6 +228,23 @@ async function startReceiver(options = {}) {
       }
     },
   });
+  const logsService = {
+    Export: { ...service.Export, path: LOGS_GRPC_METHOD },
+  };
+  server.addService(logsService, {
+    Export(call, callback) {
+      const entry = { transport: 'grpc', path: LOGS_GRPC_METHOD, metadata: call.metadata.getMap(), bytes: call.request.length, time: Date.now() };
+      try {
+        entry.logs = decodeLogsProto(call.request);
+      } catch (e) {
+        entry.decodeError = String(e);
+        logRequests.push(entry);
+        return callback({ code: grpc.status.INVALID_ARGUMENT, details: String(e) });
+      }
+      logRequests.push(entry);
+      callback(null, Buffer.alloc(0));
+    },
+  });
   const grpcPort = await new Promise((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) =>
       (err ? reject(err) : resolve(port))));
@@ -197,6 +262,22 @@ async function startReceiver(options = {}) {
         generation,
       };
       const json = ctype.startsWith('application/json');
+      if ((req.url || '').split('?')[0].endsWith('/v1/logs')) {
+        entry.time = Date.now();
+        delete entry.generation;
+        try {
+          if (entry.contentEncoding === 'gzip') body = zlib.gunzipSync(body);
+          entry.logs = json ? normaliseLogs(JSON.parse(body.toString('utf8')), true) : decodeLogsProto(body);
+        } catch (e) {
+          entry.decodeError = String(e);
+          logRequests.push(entry);
+          res.writeHead(400);
+          return res.end();
+        }
+        logRequests.push(entry);
+        res.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
+        return res.end(json ? '{}' : Buffer.alloc(0));
+      }
       const f = takeFault();
       if (f && f.mode === 'http503') {
         entry.fault = 'http503';
@@ -284,7 +365,9 @@ async function startReceiver(options = {}) {
     requests: () => requests,
     accepted: () => requests.filter((r) => r.spans && !r.fault),
     spans: () => requests.flatMap((r) => r.spans || []),
-    reset: () => { requests.length = 0; generation += 1; fault = { mode: 'none', count: 0 }; },
+    logRequests: () => logRequests,
+    logs: () => logRequests.flatMap((r) => r.logs || []),
+    reset: () => { requests.length = 0; logRequests.length = 0; generation += 1; fault = { mode: 'none', count: 0 }; },
     setFault: (f) => { fault = { count: -1, ...f }; },
     close: async () => {
       await new Promise((r) => server.tryShutdown(() => r()));
@@ -297,7 +380,9 @@ async function startReceiver(options = {}) {
   return api;
 }
 
-module.exports = { startReceiver, decodeProto, normalise, GRPC_METHOD };
+module.exports = {
+  startReceiver, decodeProto, normalise, decodeLogsProto, normaliseLogs, GRPC_METHOD, LOGS_GRPC_METHOD,
+};
 
 if (require.main === module) {
   (async () => {
@@ -309,6 +394,7 @@ if (require.main === module) {
         const send = (obj) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
         if (req.method === 'GET' && req.url === '/requests') return send(r.requests());
         if (req.method === 'GET' && req.url === '/spans') return send(r.spans());
+        if (req.method === 'GET' && req.url === '/logs') return send(r.logs());
         if (req.method === 'POST' && req.url === '/reset') { r.reset(); return send({ ok: true }); }
         if (req.method === 'POST' && req.url === '/fault') {
           r.setFault(JSON.parse(Buffer.concat(chunks).toString() || '{}'));

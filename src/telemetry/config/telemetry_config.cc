@@ -337,6 +337,16 @@ Status ParseTelemetryTable(const toml::table& t, TelemetryConfig* out, Provenanc
       st = r.String(key, node, &c.endpoint);
     } else if (key == "traces_endpoint") {
       st = r.String(key, node, &c.traces_endpoint);
+    } else if (key == "logs_endpoint") {
+      st = r.String(key, node, &c.logs_endpoint);
+    } else if (key == "logs_batch_size") {
+      st = r.Int(key, node, 1, &c.logs_batch_size);
+    } else if (key == "logs_batch_timeout_ms") {
+      st = r.Int(key, node, 1, &c.logs_batch_timeout_ms);
+    } else if (key == "logs_max_queue_size") {
+      st = r.Int(key, node, 1, &c.logs_max_queue_size);
+    } else if (key == "logs_export_timeout_ms") {
+      st = r.Int(key, node, 0, &c.logs_export_timeout_ms);
     } else if (key == "protocol") {
       st = r.Enum(key, node, ParseProtocol, "grpc, http, http/protobuf or http/json", &c.protocol);
     } else if (key == "service_name") {
@@ -404,6 +414,10 @@ Status ParseTelemetryTable(const toml::table& t, TelemetryConfig* out, Provenanc
   if (c.batch_size > c.max_queue_size)
     return Status::InvalidArgument("telemetry.batch_size: must not exceed max_queue_size (" +
                                    std::to_string(c.max_queue_size) + ")");
+  if (c.logs_batch_size > c.logs_max_queue_size)
+    return Status::InvalidArgument(
+        "telemetry.logs_batch_size: must not exceed logs_max_queue_size (" +
+        std::to_string(c.logs_max_queue_size) + ")");
   return Status::Ok();
 }
 
@@ -497,6 +511,52 @@ void ApplyOtelEnvironment(TelemetryConfig* cfg, Provenance* prov,
                          " exceeds max_queue_size; using " + std::to_string(c.max_queue_size));
     c.batch_size = c.max_queue_size;
   }
+  // Logs: OTEL_LOGS_EXPORTER=none, the per-signal exporter overrides and the BLRP.
+  if (auto kv = e.Get({"OTEL_LOGS_EXPORTER"})) {
+    if (Lower(kv->second) == "none") {
+      c.logs_enabled = false;
+      e.Mark("logs_enabled", kv->first);
+    }
+  }
+  e.String({"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT"}, "logs_endpoint", &c.logs_endpoint);
+  if (auto kv = e.Get({"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL"})) {
+    if (auto p = ParseProtocol(kv->second)) {
+      c.logs_protocol = *p;
+      e.Mark("logs_protocol", kv->first);
+    } else {
+      e.Warn(kv->first, kv->second, "expected grpc, http/protobuf or http/json");
+    }
+  }
+  if (auto kv = e.Get({"OTEL_EXPORTER_OTLP_LOGS_HEADERS"})) {
+    if (auto list = ParseKeyValueList(kv->second)) {
+      MergePairs(&c.logs_headers, *list, /*fold_case=*/true);
+    } else {
+      e.Warn(kv->first, "<redacted>", "malformed header list");
+    }
+  }
+  {
+    int64_t t = -1;
+    e.Int({"OTEL_EXPORTER_OTLP_LOGS_TIMEOUT"}, "logs_timeout_ms", 0, &t);
+    if (t >= 0) c.logs_timeout_ms = t;
+  }
+  if (auto kv = e.Get({"OTEL_EXPORTER_OTLP_LOGS_COMPRESSION"})) {
+    if (auto comp = ParseCompression(kv->second)) {
+      c.logs_compression = *comp;
+      e.Mark("logs_compression", kv->first);
+    } else {
+      e.Warn(kv->first, kv->second, "expected none or gzip");
+    }
+  }
+  e.Int({"OTEL_BLRP_SCHEDULE_DELAY"}, "logs_batch_timeout_ms", 1, &c.logs_batch_timeout_ms);
+  e.Int({"OTEL_BLRP_EXPORT_TIMEOUT"}, "logs_export_timeout_ms", 0, &c.logs_export_timeout_ms);
+  e.Int({"OTEL_BLRP_MAX_QUEUE_SIZE"}, "logs_max_queue_size", 1, &c.logs_max_queue_size);
+  e.Int({"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE"}, "logs_batch_size", 1, &c.logs_batch_size);
+  if (c.logs_batch_size > c.logs_max_queue_size) {
+    c.warnings.push_back("logs_batch_size " + std::to_string(c.logs_batch_size) +
+                         " exceeds logs_max_queue_size; using " +
+                         std::to_string(c.logs_max_queue_size));
+    c.logs_batch_size = c.logs_max_queue_size;
+  }
   if (auto kv = e.Get({"OTEL_SEMCONV_STABILITY_OPT_IN"})) {
     c.semconv = semconv::ParseStabilityOptIn(kv->second);
     e.Mark("semconv_stability_opt_in", kv->first);
@@ -551,6 +611,19 @@ std::string ResolveSignalEndpoint(const TelemetryConfig& cfg, std::string_view p
   return base + std::string(signal_path);
 }
 
+TelemetryConfig LogsExportConfig(const TelemetryConfig& cfg) {
+  TelemetryConfig out = cfg;
+  if (cfg.logs_protocol) out.protocol = *cfg.logs_protocol;
+  if (cfg.logs_timeout_ms) out.timeout_ms = *cfg.logs_timeout_ms;
+  if (cfg.logs_compression) out.compression = *cfg.logs_compression;
+  MergePairs(&out.headers, cfg.logs_headers, /*fold_case=*/true);
+  out.batch_size = cfg.logs_batch_size;
+  out.batch_timeout_ms = cfg.logs_batch_timeout_ms;
+  out.max_queue_size = cfg.logs_max_queue_size;
+  out.export_timeout_ms = cfg.logs_export_timeout_ms;
+  return out;
+}
+
 Sampler EffectiveSampler(const TelemetryConfig& cfg) {
   double ratio = cfg.sampler_arg.value_or(cfg.sample_rate);
   return Sampler::Make(cfg.sampler, IsRatioSampler(cfg.sampler) ? ratio : 1.0);
@@ -581,6 +654,11 @@ std::string DumpTelemetryToml(const TelemetryConfig& c, const Provenance& prov) 
   line("metrics_enabled", b(c.metrics_enabled));
   line("logs_enabled", b(c.logs_enabled));
   line("metrics_export_interval", std::to_string(c.metrics_export_interval));
+  line("logs_endpoint", TomlString(c.logs_endpoint));
+  line("logs_batch_size", std::to_string(c.logs_batch_size));
+  line("logs_batch_timeout_ms", std::to_string(c.logs_batch_timeout_ms));
+  line("logs_max_queue_size", std::to_string(c.logs_max_queue_size));
+  line("logs_export_timeout_ms", std::to_string(c.logs_export_timeout_ms));
   line("batch_size", std::to_string(c.batch_size));
   line("batch_timeout_ms", std::to_string(c.batch_timeout_ms));
   line("max_queue_size", std::to_string(c.max_queue_size));

@@ -12,7 +12,10 @@
 // [headers] (with ${VAR} expansion in values), and Ferrite's additions traces_endpoint,
 // span_detail, statement, semconv_stability_opt_in, sampler, sampler_arg, compression,
 // timeout_ms, certificate, client_certificate, client_key, insecure, max_queue_size,
-// export_timeout_ms.
+// export_timeout_ms; for the logs signal logs_endpoint, logs_batch_size, logs_batch_timeout_ms,
+// logs_max_queue_size, logs_export_timeout_ms (OTEL_BLRP_*), and from the environment only the
+// per-signal OTEL_EXPORTER_OTLP_LOGS_{PROTOCOL,HEADERS,TIMEOUT,COMPRESSION} overrides
+// (LogsExportConfig() folds them into a config the logs transport is built from).
 //
 // `sample_rate` maps onto the ratio sampler: the default sampler is parentbased_traceidratio
 // with ratio = sampler_arg if set, else sample_rate. Env parsing follows the OTel rules: an
@@ -74,6 +77,18 @@ struct TelemetryConfig {
   std::vector<std::pair<std::string, std::string>> resource_attributes;  // file order
   std::vector<std::pair<std::string, std::string>> headers;
   std::vector<std::string> warnings;  // ignored environment values, for the logger
+
+  // Logs signal (the batch log record processor, OTEL_BLRP_*; defaults from the OTel spec).
+  std::string logs_endpoint;  // per-signal endpoint, used as is
+  int64_t logs_batch_size = 512;
+  int64_t logs_batch_timeout_ms = 1000;
+  int64_t logs_max_queue_size = 2048;
+  int64_t logs_export_timeout_ms = 30000;
+  // OTEL_EXPORTER_OTLP_LOGS_* overrides of the generic values (unset = use the generic one).
+  std::optional<OtlpProtocol> logs_protocol;
+  std::optional<int64_t> logs_timeout_ms;
+  std::optional<Compression> logs_compression;
+  std::vector<std::pair<std::string, std::string>> logs_headers;  // replace same-named headers
 };
 
 // Where each effective value came from, keyed "telemetry.<key>" (tables: "telemetry.headers.<k>").
@@ -94,6 +109,13 @@ std::string ResolveSignalEndpoint(const TelemetryConfig& cfg, std::string_view p
 inline std::string ResolveTracesEndpoint(const TelemetryConfig& cfg) {
   return ResolveSignalEndpoint(cfg, cfg.traces_endpoint, "v1/traces");
 }
+inline std::string ResolveLogsEndpoint(const TelemetryConfig& cfg) {
+  return ResolveSignalEndpoint(cfg, cfg.logs_endpoint, "v1/logs");
+}
+// `cfg` with the OTEL_EXPORTER_OTLP_LOGS_* overrides applied to the generic transport fields
+// (protocol, timeout_ms, compression, headers), so TransportOptions::From(.., kLogsSignal,
+// logs_endpoint, ..) builds the logs transport exactly like the traces one.
+TelemetryConfig LogsExportConfig(const TelemetryConfig& cfg);
 Sampler EffectiveSampler(const TelemetryConfig& cfg);
 std::string_view ProtocolName(OtlpProtocol p);
 std::optional<OtlpProtocol> ParseProtocol(std::string_view v);

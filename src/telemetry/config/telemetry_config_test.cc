@@ -231,5 +231,70 @@ TEST(TelemetryConfig, DumpIsValidTomlWithProvenance) {
   EXPECT_EQ(ra["k"], "\"quoted\"");
 }
 
+TEST(TelemetryConfig, LogsSignalSettings) {
+  TelemetryConfig c;
+  Provenance prov;
+  ASSERT_TRUE(Parse(R"(
+[telemetry]
+protocol = "grpc"
+logs_batch_size = 100
+logs_max_queue_size = 200
+logs_batch_timeout_ms = 250
+logs_export_timeout_ms = 1000
+headers = { "x-common" = "a", "x-both" = "generic" }
+)",
+                    &c, &prov)
+                  .ok());
+  EXPECT_EQ(c.logs_batch_size, 100);
+  EXPECT_EQ(c.logs_max_queue_size, 200);
+  EXPECT_EQ(ResolveLogsEndpoint(c), "http://localhost:4317");
+  Env env = {{"OTEL_BLRP_SCHEDULE_DELAY", "50"},
+             {"OTEL_BLRP_MAX_QUEUE_SIZE", "64"},
+             {"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "32"},
+             {"OTEL_BLRP_EXPORT_TIMEOUT", "7000"},
+             {"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://logs:4318"},
+             {"OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/json"},
+             {"OTEL_EXPORTER_OTLP_LOGS_HEADERS", "X-Both=logs,x-only=1"},
+             {"OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "1500"},
+             {"OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "gzip"}};
+  ApplyOtelEnvironment(&c, &prov, Getenv(env));
+  EXPECT_EQ(c.logs_batch_timeout_ms, 50);
+  EXPECT_EQ(c.logs_max_queue_size, 64);
+  EXPECT_EQ(c.logs_batch_size, 32);
+  EXPECT_EQ(c.logs_export_timeout_ms, 7000);
+  EXPECT_EQ(prov["telemetry.logs_batch_size"], "env:OTEL_BLRP_MAX_EXPORT_BATCH_SIZE");
+  // The traces keep the generic settings; the logs transport gets the overrides.
+  EXPECT_EQ(c.protocol, OtlpProtocol::kGrpc);
+  EXPECT_EQ(c.timeout_ms, 10000);
+  TelemetryConfig logs = LogsExportConfig(c);
+  EXPECT_EQ(logs.protocol, OtlpProtocol::kHttpJson);
+  EXPECT_EQ(logs.timeout_ms, 1500);
+  EXPECT_EQ(logs.compression, Compression::kGzip);
+  EXPECT_EQ(logs.batch_size, 32);
+  EXPECT_EQ(logs.max_queue_size, 64);
+  EXPECT_EQ(logs.batch_timeout_ms, 50);
+  EXPECT_EQ(logs.export_timeout_ms, 7000);
+  std::map<std::string, std::string> h(logs.headers.begin(), logs.headers.end());
+  EXPECT_EQ(h["x-common"], "a");
+  EXPECT_EQ(h["X-Both"], "logs");  // replaced case-insensitively (keys are folded on the wire)
+  EXPECT_EQ(h.count("x-both"), 0u);
+  EXPECT_EQ(h["x-only"], "1");
+  EXPECT_EQ(ResolveLogsEndpoint(logs), "http://logs:4318/");  // per-signal: as is
+  // Without a per-signal endpoint the generic one gets v1/logs.
+  logs.logs_endpoint.clear();
+  logs.endpoint = "http://c:4318";
+  EXPECT_EQ(ResolveLogsEndpoint(logs), "http://c:4318/v1/logs");
+  // OTEL_LOGS_EXPORTER=none turns the logs off; a batch above the queue is clamped.
+  Env env2 = {{"OTEL_LOGS_EXPORTER", "none"}, {"OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "1000"}};
+  ApplyOtelEnvironment(&c, &prov, Getenv(env2));
+  EXPECT_FALSE(c.logs_enabled);
+  EXPECT_EQ(c.logs_batch_size, 64);
+  EXPECT_FALSE(c.warnings.empty());
+  // The file rejects a batch larger than the queue.
+  TelemetryConfig bad;
+  EXPECT_FALSE(
+      Parse("[telemetry]\nlogs_batch_size = 10\nlogs_max_queue_size = 5\n", &bad, &prov).ok());
+}
+
 }  // namespace
 }  // namespace ferrite::telemetry

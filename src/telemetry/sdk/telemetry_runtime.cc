@@ -13,7 +13,9 @@
 #include "base/build_info.h"
 #include "telemetry/export/otlp_encoder.h"
 #include "telemetry/export/transport.h"
+#include "base/log.h"
 #include "telemetry/sdk/diagnostics.h"
+#include "telemetry/sdk/otlp_log_exporter.h"
 #include "telemetry/sdk/span_builder.h"
 
 namespace ferrite::telemetry {
@@ -50,6 +52,7 @@ struct TelemetryRuntime::Impl {
   ResourceData resource;
   ScopeData scope;
   size_t ring_capacity = 2048;
+  std::shared_ptr<OtlpLogExporter> logs;  // set when logs are exported
 
   // Producer buffers (RegisterThread adds under mu).
   std::mutex mu;
@@ -317,6 +320,17 @@ Result<std::unique_ptr<TelemetryRuntime>> TelemetryRuntime::Start(const Telemetr
   impl->resource.schema_url = std::string(schema);
   impl->scope = ScopeData{std::string(semconv::kScopeName), version, std::string(schema)};
 
+  if (cfg.enabled && cfg.logs_enabled) {
+    OtlpLogExporter::Options lo;
+    lo.initial_backoff = options.retry.initial_backoff;
+    lo.max_backoff = options.retry.max_backoff;
+    lo.max_attempts = options.retry.max_attempts;
+    auto logs = OtlpLogExporter::Create(cfg, impl->resource, impl->scope, version, lo);
+    if (!logs) return std::move(logs).error();
+    impl->logs = std::move(*logs);
+    log::Global().AddSink(impl->logs);
+  }
+
   std::unique_ptr<TelemetryRuntime> rt(new TelemetryRuntime(std::move(impl)));
   Impl* p = rt->impl_.get();
   p->thread = std::thread([p] { p->Run(); });
@@ -345,6 +359,13 @@ std::shared_ptr<ThreadBuffer> TelemetryRuntime::RegisterThread() {
 }
 
 bool TelemetryRuntime::ForceFlush(std::chrono::milliseconds timeout) {
+  if (impl_->logs) {
+    auto until = Clock::now() + timeout;
+    log::Global().Flush();
+    if (!impl_->logs->ForceFlush(timeout)) return false;
+    timeout = std::max(milliseconds(0),
+                       std::chrono::duration_cast<milliseconds>(until - Clock::now()));
+  }
   std::unique_lock<std::mutex> lock(impl_->mu);
   if (impl_->shut_down) return true;
   uint64_t gen = ++impl_->flush_requested;
@@ -363,7 +384,14 @@ void TelemetryRuntime::Shutdown(std::chrono::milliseconds budget) {
   TraceSettings off;
   InstallTraceSettings(off);
   SetRecordSink(nullptr);
-  m.hard_deadline_ns.store((Clock::now() + budget).time_since_epoch().count());
+  auto started = Clock::now();
+  if (m.logs) {
+    // Records already handed to the logger reach the exporter before it stops.
+    log::Global().Flush();
+    log::Global().RemoveSink(m.logs.get());
+    m.logs->Shutdown(budget / 2);
+  }
+  m.hard_deadline_ns.store((started + budget).time_since_epoch().count());
   m.stopping.store(true, std::memory_order_release);
   m.cv.notify_all();
   if (m.thread.joinable()) m.thread.join();
@@ -392,6 +420,12 @@ TelemetryStats TelemetryRuntime::Stats() const {
   s.queue_length = m.queue_len.load();
   s.export_requests = m.requests.load();
   s.export_retries = m.retries.load();
+  if (m.logs) {
+    LogExportStats l = m.logs->Stats();
+    s.logs_exported = l.exported;
+    s.logs_dropped = l.dropped;
+    s.logs_failed = l.failed;
+  }
   return s;
 }
 
@@ -413,6 +447,10 @@ std::vector<std::pair<std::string, std::string>> TelemetryRuntime::InfoFields() 
       {"otel_queue_length", std::to_string(s.queue_length)},
       {"otel_export_requests", std::to_string(s.export_requests)},
       {"otel_export_retries", std::to_string(s.export_retries)},
+      {"otel_logs_enabled", impl_->logs ? "1" : "0"},
+      {"otel_logs_exported", std::to_string(s.logs_exported)},
+      {"otel_logs_dropped", std::to_string(s.logs_dropped)},
+      {"otel_logs_failed", std::to_string(s.logs_failed)},
   };
 }
 

@@ -21,6 +21,10 @@
 // Shutdown stops accepting records, exports what is queued until the budget runs out, counts
 // the rest as dropped, and detaches from the api (CommandTrace::Start returns false after).
 //
+// With `logs_enabled` (and `enabled`) Start() also adds an OtlpLogExporter (sdk/
+// otlp_log_exporter.h) to the project logger, exporting every log record through the logs
+// transport (OTEL_EXPORTER_OTLP_LOGS_*, OTEL_BLRP_*); Shutdown() removes and flushes it.
+//
 // Built without otel (FERRITE_WITH_OTEL=OFF) Start() fails with "OTel not available: built
 // without the otel feature" and nothing else exists at run time.
 //
@@ -48,6 +52,10 @@ struct TelemetryStats {
   uint64_t records_dropped = 0;  // of spans_dropped: records refused by a full ring
   uint64_t export_requests = 0;
   uint64_t export_retries = 0;
+  // Logs pipeline (OtlpLogExporter), zero when logs are not exported.
+  uint64_t logs_exported = 0;
+  uint64_t logs_dropped = 0;
+  uint64_t logs_failed = 0;
 };
 
 struct RetryPolicy {
@@ -81,7 +89,8 @@ class TelemetryRuntime : public RecordSink {
   TelemetryStats Stats() const;
   // INFO `# Telemetry` fields, in order: otel_available, otel_enabled, otel_protocol,
   // otel_endpoint, otel_sampler, otel_spans_exported, otel_spans_dropped, otel_spans_failed,
-  // otel_queue_length, otel_export_requests, otel_export_retries.
+  // otel_queue_length, otel_export_requests, otel_export_retries, otel_logs_enabled,
+  // otel_logs_exported, otel_logs_dropped, otel_logs_failed.
   std::vector<std::pair<std::string, std::string>> InfoFields() const;
 
   std::shared_ptr<ThreadBuffer> RegisterThread() override;

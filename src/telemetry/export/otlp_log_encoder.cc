@@ -1,0 +1,204 @@
+#include "telemetry/export/otlp_log_encoder.h"
+
+#include <cstdio>
+
+#include "telemetry/export/proto_wire.h"
+
+namespace ferrite::telemetry {
+namespace {
+
+using wire::ProtoWriter;
+
+void WriteAnyValue(ProtoWriter& w, uint32_t field, const AttrValue& v) {
+  size_t m = w.Begin(field);
+  switch (v.type) {
+    case AttrType::kString:
+      w.Bytes(1, v.s);
+      break;
+    case AttrType::kBool:
+      w.Bool(2, v.b);
+      break;
+    case AttrType::kInt:
+      w.Int64(3, v.i);
+      break;
+    case AttrType::kDouble:
+      w.Double(4, v.d);
+      break;
+    case AttrType::kNone:
+      break;
+  }
+  w.End(m);
+}
+
+void WriteKeyValue(ProtoWriter& w, uint32_t field, const KeyValue& kv) {
+  size_t m = w.Begin(field);
+  w.Bytes(1, kv.key);
+  WriteAnyValue(w, 2, kv.value);
+  w.End(m);
+}
+
+std::string_view IdBytes(const auto& id) {
+  return {reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size()};
+}
+
+std::string EncodeLogProto(const LogRecordData& r) {
+  std::string out;
+  out.reserve(128 + r.body.size() + 48 * r.attributes.size());
+  ProtoWriter w(&out);
+  if (r.time_unix_nano) w.Fixed64(1, r.time_unix_nano);
+  w.VarintIf(2, static_cast<uint64_t>(r.severity_number));
+  w.BytesIf(3, r.severity_text);
+  if (!r.body.empty()) {
+    size_t m = w.Begin(5);
+    w.Bytes(1, r.body);  // AnyValue.string_value
+    w.End(m);
+  }
+  for (const KeyValue& kv : r.attributes) WriteKeyValue(w, 6, kv);
+  w.VarintIf(7, r.dropped_attributes);
+  if (r.flags) w.Fixed32(8, r.flags);
+  if (r.trace_id.IsValid() && r.span_id.IsValid()) {
+    w.Bytes(9, IdBytes(r.trace_id));
+    w.Bytes(10, IdBytes(r.span_id));
+  }
+  if (r.observed_time_unix_nano) w.Fixed64(11, r.observed_time_unix_nano);
+  return out;
+}
+
+std::string EncodeRequestProto(const ResourceData& resource, const ScopeData& scope,
+                               std::span<const std::string> records) {
+  size_t total = 0;
+  for (const std::string& s : records) total += s.size() + 6;
+  std::string out;
+  out.reserve(total + 512);
+  ProtoWriter w(&out);
+  size_t rl = w.Begin(1);  // ResourceLogs
+  {
+    size_t r = w.Begin(1);  // Resource
+    for (const KeyValue& kv : resource.attributes) WriteKeyValue(w, 1, kv);
+    w.End(r);
+    size_t sl = w.Begin(2);  // ScopeLogs
+    size_t sc = w.Begin(1);  // InstrumentationScope
+    w.BytesIf(1, scope.name);
+    w.BytesIf(2, scope.version);
+    w.End(sc);
+    for (const std::string& s : records) w.Bytes(2, s);
+    w.BytesIf(3, scope.schema_url);
+    w.End(sl);
+    w.BytesIf(3, resource.schema_url);
+  }
+  w.End(rl);
+  return out;
+}
+
+void AppendHex(std::string* out, const auto& id) {
+  char buf[32];
+  HexEncode(id.bytes.data(), id.bytes.size(), buf);
+  out->push_back('"');
+  out->append(buf, id.bytes.size() * 2);
+  out->push_back('"');
+}
+
+void AppendJsonAnyValue(std::string* out, const AttrValue& v) {
+  switch (v.type) {
+    case AttrType::kString:
+      out->append("{\"stringValue\":");
+      AppendJsonString(out, v.s);
+      break;
+    case AttrType::kBool:
+      out->append(v.b ? "{\"boolValue\":true" : "{\"boolValue\":false");
+      break;
+    case AttrType::kInt:
+      out->append("{\"intValue\":\"").append(std::to_string(v.i)).append("\"");
+      break;
+    case AttrType::kDouble: {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%.17g", v.d);
+      out->append("{\"doubleValue\":").append(buf);
+      break;
+    }
+    case AttrType::kNone:
+      out->append("{");
+      break;
+  }
+  out->push_back('}');
+}
+
+void AppendJsonAttributes(std::string* out, const std::vector<KeyValue>& attrs) {
+  out->append("\"attributes\":[");
+  for (size_t i = 0; i < attrs.size(); ++i) {
+    if (i) out->push_back(',');
+    out->append("{\"key\":");
+    AppendJsonString(out, attrs[i].key);
+    out->append(",\"value\":");
+    AppendJsonAnyValue(out, attrs[i].value);
+    out->push_back('}');
+  }
+  out->push_back(']');
+}
+
+std::string EncodeLogJson(const LogRecordData& r) {
+  std::string out;
+  out.reserve(256 + r.body.size() + 64 * r.attributes.size());
+  out.append("{\"timeUnixNano\":\"").append(std::to_string(r.time_unix_nano));
+  out.append("\",\"observedTimeUnixNano\":\"").append(std::to_string(r.observed_time_unix_nano));
+  out.append("\",\"severityNumber\":").append(std::to_string(static_cast<int>(r.severity_number)));
+  out.append(",\"severityText\":");
+  AppendJsonString(&out, r.severity_text);
+  if (!r.body.empty()) {
+    out.append(",\"body\":{\"stringValue\":");
+    AppendJsonString(&out, r.body);
+    out.push_back('}');
+  }
+  out.push_back(',');
+  AppendJsonAttributes(&out, r.attributes);
+  if (r.dropped_attributes)
+    out.append(",\"droppedAttributesCount\":").append(std::to_string(r.dropped_attributes));
+  if (r.flags) out.append(",\"flags\":").append(std::to_string(r.flags));
+  if (r.trace_id.IsValid() && r.span_id.IsValid()) {
+    out.append(",\"traceId\":");
+    AppendHex(&out, r.trace_id);
+    out.append(",\"spanId\":");
+    AppendHex(&out, r.span_id);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string EncodeRequestJson(const ResourceData& resource, const ScopeData& scope,
+                              std::span<const std::string> records) {
+  size_t total = 0;
+  for (const std::string& s : records) total += s.size() + 1;
+  std::string out;
+  out.reserve(total + 1024);
+  out.append("{\"resourceLogs\":[{\"resource\":{");
+  AppendJsonAttributes(&out, resource.attributes);
+  out.append("},\"scopeLogs\":[{\"scope\":{\"name\":");
+  AppendJsonString(&out, scope.name);
+  out.append(",\"version\":");
+  AppendJsonString(&out, scope.version);
+  out.append("},\"logRecords\":[");
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (i) out.push_back(',');
+    out.append(records[i]);
+  }
+  out.append("],\"schemaUrl\":");
+  AppendJsonString(&out, scope.schema_url);
+  out.append("}],\"schemaUrl\":");
+  AppendJsonString(&out, resource.schema_url);
+  out.append("}]}");
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeLogRecord(const LogRecordData& record, Encoding enc) {
+  return enc == Encoding::kJson ? EncodeLogJson(record) : EncodeLogProto(record);
+}
+
+std::string EncodeLogsRequest(const ResourceData& resource, const ScopeData& scope,
+                              std::span<const std::string> encoded_records, Encoding enc) {
+  return enc == Encoding::kJson ? EncodeRequestJson(resource, scope, encoded_records)
+                                : EncodeRequestProto(resource, scope, encoded_records);
+}
+
+}  // namespace ferrite::telemetry
