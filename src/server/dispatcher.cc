@@ -8,36 +8,12 @@
 #include "resp/errors.h"
 #include "server/command_context.h"
 #include "server/registry/command_registry.h"
+#include "server/slowlog.h"
 #include "telemetry/api/command_trace.h"
 
 namespace ferrite::server {
 
 namespace {
-
-// The span's result attribute: "OK"/"PONG" for status replies, "NIL" for nulls, the error code
-// for errors, and the reply's RESP type otherwise. Low cardinality by construction.
-void RecordResult(telemetry::CommandTrace& trace, std::string_view reply, bool failed) {
-  std::string_view first_line = reply.substr(0, reply.find('\r'));
-  if (failed && !first_line.empty() && first_line[0] == '-') {
-    return trace.SetError(first_line.substr(1));
-  }
-  if (failed) return trace.SetResult("ERR");
-  if (first_line.empty()) return trace.SetResult("NONE");
-  switch (first_line[0]) {
-    case '+':
-      return trace.SetResult(first_line.substr(1, 15));
-    case '_':
-      return trace.SetResult("NIL");
-    case '$':
-      return trace.SetResult(first_line == "$-1" ? "NIL" : "BULK");
-    case '*':
-      return trace.SetResult(first_line == "*-1" ? "NIL" : "ARRAY");
-    case ':':
-      return trace.SetResult("INTEGER");
-    default:
-      return trace.SetResult("OK");
-  }
-}
 
 // Commands that act on the transaction itself rather than being queued by MULTI.
 bool IsTransactionControl(const CommandSpec& spec) {
@@ -144,6 +120,7 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
       store.Protect();
       {
         telemetry::ActiveTraceScope active(trace);
+        CommandLogScope log_context(trace);
         spec->handler(ctx);
       }
       store.Unprotect();
@@ -158,8 +135,9 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     }
   }
 
+  const int64_t duration_us = MonotonicUs() - start_us;
   counters.calls.Add();
-  counters.usec.Add(static_cast<uint64_t>(MonotonicUs() - start_us));
+  counters.usec.Add(static_cast<uint64_t>(duration_us));
   stats.commands_processed.Add();
   client.commands_processed.store(client.commands_processed.load(std::memory_order_relaxed) + 1,
                                   std::memory_order_relaxed);
@@ -169,7 +147,18 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     counters.failed_calls.Add();
     server_.stats().CountError(reply.last_error_code());
   }
-  if (trace.sampled()) RecordResult(trace, std::string_view(*out).substr(reply_start), failed);
+  const std::string_view reply_bytes = std::string_view(*out).substr(reply_start);
+  if (trace.sampled()) {
+    if (failed && !reply_bytes.empty() && reply_bytes[0] == '-') {
+      trace.SetError(reply_bytes.substr(1, reply_bytes.find('\r') - 1));
+    } else {
+      trace.SetResult(CommandResult(reply_bytes, failed));
+    }
+  }
+  if (server_.runtime_config_if_set() != nullptr) {
+    LogCommand(server_, CommandLogArgs{*spec, client, argv, keys.empty() ? std::string_view() : keys[0],
+                                       duration_us, reply_bytes, failed, trace.context()});
+  }
   trace.Stamp(telemetry::Step::kResponseSerialize);
   return DispatchOutcome::kDone;
 }
