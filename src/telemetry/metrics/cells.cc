@@ -133,7 +133,9 @@ class CellRegistry {
     }
     AddCommands(retired_commands_, out);
     for (const auto& block : live_) AddCommands(*block, out);
-    for (HistogramTotals& h : out) {
+    for (size_t s = 0; s < out.size(); ++s) {
+      HistogramTotals& h = out[s];
+      if (s < command_baseline_.size()) Subtract(command_baseline_[s], h);
       for (uint64_t c : h.counts) h.count += c;
     }
     return out;
@@ -149,15 +151,28 @@ class CellRegistry {
     };
     add(retired_aof_);
     for (const auto& block : live_) add(block->aof_);
+    Subtract(aof_baseline_, h);
     for (uint64_t c : h.counts) h.count += c;
     return h;
   }
 
+  // Writers are never stopped or touched: the current totals become a baseline that reads
+  // subtract, and older exemplars are hidden.
   void Reset() {
+    std::vector<HistogramTotals> commands = MergeCommands();
+    HistogramTotals aof = MergeAof();
     std::lock_guard lock(mu_);
-    for (const auto& block : live_) Zero(*block);
-    retired_commands_.clear();
-    Zero(retired_aof_);
+    for (size_t s = 0; s < commands.size(); ++s) {
+      if (s < command_baseline_.size()) Add(command_baseline_[s], commands[s]);
+    }
+    if (command_baseline_.size() < commands.size()) {
+      command_baseline_.resize(commands.size());
+      for (size_t s = 0; s < commands.size(); ++s) {
+        if (command_baseline_[s].counts.empty()) command_baseline_[s] = commands[s];
+      }
+    }
+    Add(aof_baseline_, aof);
+    reset_time_unix_ns_ = static_cast<uint64_t>(CoarseWallUs()) * 1000;
   }
 
  private:
@@ -179,6 +194,24 @@ class CellRegistry {
   static void Zero(HistogramCell<kAofBuckets>& cell) {
     for (Cell& c : cell.counts) c.Set(0);
     cell.sum_ns.Set(0);
+  }
+
+  // `into` += `from` (counts and sums only; the merged views recompute count).
+  static void Add(HistogramTotals& into, const HistogramTotals& from) {
+    if (into.counts.size() < from.counts.size()) into.counts.resize(from.counts.size(), 0);
+    for (size_t b = 0; b < from.counts.size(); ++b) into.counts[b] += from.counts[b];
+    into.sum_ns += from.sum_ns;
+  }
+
+  // h -= baseline, and exemplars from before the last reset are dropped. Caller holds mu_.
+  void Subtract(const HistogramTotals& baseline, HistogramTotals& h) const {
+    for (size_t b = 0; b < h.counts.size() && b < baseline.counts.size(); ++b) {
+      h.counts[b] -= std::min(h.counts[b], baseline.counts[b]);
+    }
+    h.sum_ns -= std::min(h.sum_ns, baseline.sum_ns);
+    for (auto& e : h.exemplars) {
+      if (e && e->time_unix_ns <= reset_time_unix_ns_) e.reset();
+    }
   }
 
   static void KeepNewer(std::optional<ExemplarValue>& into, const std::optional<ExemplarValue>& e) {
@@ -244,6 +277,10 @@ class CellRegistry {
   std::vector<std::unique_ptr<ThreadCells>> free_;  // GUARDED_BY(mu_)
   std::vector<RetiredCommand> retired_commands_;    // GUARDED_BY(mu_)
   HistogramCell<kAofBuckets> retired_aof_;          // GUARDED_BY(mu_)
+  // Totals at the last Reset(), subtracted on read.
+  std::vector<HistogramTotals> command_baseline_;  // GUARDED_BY(mu_)
+  HistogramTotals aof_baseline_;                   // GUARDED_BY(mu_)
+  uint64_t reset_time_unix_ns_ = 0;                // GUARDED_BY(mu_)
 };
 
 namespace detail {
@@ -300,6 +337,6 @@ void DetachThread() {
   }
 }
 
-void ResetForTest() { CellRegistry::Get().Reset(); }
+void ResetHistograms() { CellRegistry::Get().Reset(); }
 
 }  // namespace ferrite::telemetry::metrics

@@ -10,7 +10,8 @@
 // relaxed load + store. Exemplar slots are seqlocks: the writer makes the sequence odd, writes
 // the words, makes it even; a reader retries (a few times) when the sequence moved or was odd.
 // A detached block's counts are added to the retired block and the block is zeroed before reuse,
-// under the registry mutex, so merged totals never go backwards.
+// under the registry mutex, so merged totals never go backwards (except by ResetHistograms(),
+// which records a baseline instead of touching cells a writer owns).
 //
 // Thread safety: Merge* and Configure may run on any thread concurrently with recording; they
 // take the registry mutex, which recording never does.
@@ -130,8 +131,9 @@ HistogramTotals MergeAofHistogram();
 // again. Threads do this automatically when they exit.
 void DetachThread();
 
-// Drops every count and exemplar (live blocks included). Tests only: racing writers may leave a
-// few counts behind.
-void ResetForTest();
+// CONFIG RESETSTAT: the histograms read zero from now on (and show no older exemplars). Writers
+// are not disturbed: the current totals become a baseline that reads subtract.
+void ResetHistograms();
+inline void ResetForTest() { ResetHistograms(); }
 
 }  // namespace ferrite::telemetry::metrics

@@ -136,6 +136,31 @@ TEST_F(CellsTest, ExemplarsOfExitedThreadsSurvive) {
   EXPECT_EQ(e->trace_id, a.trace_id);
 }
 
+TEST_F(CellsTest, ResetStartsFromZeroWithoutTouchingWriters) {
+  ExemplarRef a = MakeExemplar(5);
+  RecordCommand(1, 3'000, &a);
+  RecordCommand(1, 3'000, nullptr);
+  RecordAofFsync(2'000'000);
+  std::thread([] { RecordCommand(1, 100, nullptr); }).join();  // retired counts too
+  ResetHistograms();
+  std::vector<HistogramTotals> h = MergeCommandHistograms();
+  EXPECT_EQ(h[1].count, 0u);
+  EXPECT_EQ(h[1].sum_ns, 0u);
+  EXPECT_FALSE(h[1].exemplars[BucketOf(kCommandBoundsNs, 3'000)].has_value());
+  EXPECT_EQ(MergeAofHistogram().count, 0u);
+  RecordCommand(1, 3'000, nullptr);
+  RecordAofFsync(2'000'000);
+  h = MergeCommandHistograms();
+  EXPECT_EQ(h[1].count, 1u);
+  EXPECT_EQ(h[1].sum_ns, 3'000u);
+  EXPECT_EQ(h[1].counts[BucketOf(kCommandBoundsNs, 3'000)], 1u);
+  EXPECT_EQ(MergeAofHistogram().count, 1u);
+  ResetHistograms();  // a second reset stacks on the first
+  EXPECT_EQ(MergeCommandHistograms()[1].count, 0u);
+  RecordCommand(1, 10, nullptr);
+  EXPECT_EQ(MergeCommandHistograms()[1].count, 1u);
+}
+
 TEST_F(CellsTest, DisabledRecordingRecordsNothing) {
   SetRecordingEnabled(false);
   RecordCommand(1, 10, nullptr);
