@@ -3,16 +3,24 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "app/cli/cli.h"
+#include "app/persistence_commands.h"
 #include "base/build_info.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "commands/families.h"
+#include "persistence/aof_format.h"
+#include "persistence/aof_writer.h"
+#include "persistence/check_aof.h"
 #include "server/config/runtime_config.h"
 #include "server/dispatcher.h"
 #include "server/registry/command_registry.h"
@@ -29,7 +37,10 @@ namespace {
 constexpr const char* kTarget = "ferrite::app";
 
 Status RegisterFamilies(server::CommandRegistry& registry) {
-  for (auto family : commands::AllFamilies()) {
+  std::vector<std::span<const commands::CommandBinding> (*)()> families(
+      commands::AllFamilies().begin(), commands::AllFamilies().end());
+  families.push_back(PersistenceFamily);
+  for (auto family : families) {
     for (const commands::CommandBinding& b : family()) {
       Status st = registry.SetHandler(b.name, b.handler);
       if (!st.ok()) return st;
@@ -115,6 +126,55 @@ Result<std::unique_ptr<storage::Store>> OpenStore(const server::config::Config& 
   return storage::NewHybridLogStore(o);
 }
 
+// Blocks the replaying thread until the store has read a record from disk.
+class BlockingWaiter final : public storage::ResidencyWaiter {
+ public:
+  void OnResident() override {
+    std::lock_guard lock(mu_);
+    ready_ = true;
+    cv_.notify_one();
+  }
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return ready_; });
+    ready_ = false;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool ready_ = false;
+};
+
+// Replays the AOF through the dispatcher on a private session before serving starts, so every
+// command means exactly what it meant when it was first run.
+Status ReplayAof(const std::string& path, server::Dispatcher& dispatcher, storage::Store& store) {
+  std::unique_ptr<storage::StoreSession> session = store.NewSession();
+  server::ClientSession client;
+  std::string scratch;
+  resp::ReplyBuilder reply(&scratch, 2);
+  BlockingWaiter waiter;
+  persistence::ReplayStats stats;
+  FERRITE_INFO(kTarget, "loading the append-only file {}", path);
+  Status st = persistence::ReplayAof(
+      path,
+      [&](storage::DbIndex db, std::span<const std::string_view> argv) {
+        client.db = db;
+        scratch.clear();
+        while (dispatcher.Dispatch(client, argv, reply, *session, &waiter) ==
+               server::DispatchOutcome::kPending) {
+          waiter.Wait();
+        }
+        return Status::Ok();  // reply-level errors replay as they first ran, like Redis
+      },
+      {}, &stats);
+  if (st.ok() && stats.file_found) {
+    FERRITE_INFO(kTarget, "append-only file loaded: {} commands, {} bytes in {} s", stats.commands,
+                 stats.bytes, stats.seconds);
+  }
+  return st;
+}
+
 int Serve(const server::config::Config& config, sigset_t signals, const char* argv0) {
   auto opened = OpenStore(config);
   if (!opened) {
@@ -152,6 +212,38 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
 
   UpdateCoarseClock();
   server::Dispatcher dispatcher(context);
+
+  // Durability: replay the AOF first (with no sink, so replay does not append to the file it
+  // reads), then attach the writer. It exists even when the AOF is off, so CONFIG SET
+  // appendonly yes works.
+  const std::string aof_path = config.storage.dir + "/" + config.persistence.aof_filename;
+  if (config.persistence.aof_enabled) {
+    if (Status st = ReplayAof(aof_path, dispatcher, *store); !st.ok()) {
+      FERRITE_ERROR(kTarget, "{}", st.message());
+      return 1;
+    }
+  }
+  persistence::AofOptions aof_options;
+  aof_options.dir = config.storage.dir;
+  aof_options.filename = config.persistence.aof_filename;
+  aof_options.sync = runtime.appendfsync();
+  aof_options.enabled = config.persistence.aof_enabled;
+  aof_options.auto_rewrite_percentage = config.persistence.auto_aof_rewrite_percentage;
+  aof_options.auto_rewrite_min_size = config.persistence.auto_aof_rewrite_min_size;
+  auto aof = persistence::AofWriter::Open(aof_options, store.get(), &dispatcher.key_locks());
+  if (!aof) {
+    FERRITE_ERROR(kTarget, "cannot open the append-only file: {}", aof.error().ToString());
+    return 1;
+  }
+  persistence::AofWriter* aof_writer = aof.value().get();
+  dispatcher.set_propagation_sink(aof_writer);
+  context.AddInfoSection(
+      {"persistence", true,
+       [aof_writer](server::ServerContext& s, std::string* o) { aof_writer->FillInfo(s, o); }});
+  runtime.AddListener(
+      {"appendonly", "appendfsync", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size"},
+      [aof_writer](const server::config::Config& c) { return aof_writer->ApplyConfig(c); });
+  SetBgRewriteAofTarget(aof_writer);
   server::Server server(context, dispatcher, ServerOptionsFrom(config));
   if (Status st = server.Start(); !st.ok()) {
     FERRITE_ERROR(kTarget, "cannot start serving: {}", st.ToString());
@@ -173,6 +265,8 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
     UpdateCoarseClock();
   }
   server.Stop();
+  aof_writer->Shutdown();
+  SetBgRewriteAofTarget(nullptr);
   if (telemetry_runtime) telemetry_runtime->Shutdown(std::chrono::seconds(5));
   FERRITE_INFO(kTarget, "Ferrite stopped");
   return 0;
@@ -181,6 +275,11 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
 }  // namespace
 
 int Main(int argc, char** argv) {
+  // `ferrite check-aof [--fix] FILE`: the AOF checker, as redis-check-aof.
+  if (argc >= 2 && std::string_view(argv[1]) == "check-aof") {
+    std::vector<std::string_view> args(argv + 2, argv + argc);
+    return persistence::CheckAofMain(args, std::cout, std::cerr);
+  }
   auto getenv = [](const char* name) { return std::getenv(name); };
   auto options = ParseCommandLine(argc, argv);
   if (!options) {

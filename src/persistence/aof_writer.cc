@@ -166,12 +166,12 @@ uint64_t AofWriter::TakeThreadLsn() noexcept {
   return lsn;
 }
 
-bool AofWriter::IsDurable(uint64_t lsn) const noexcept {
+bool AofWriter::IsDurableLsn(uint64_t lsn) const noexcept {
   if (sync_.load(std::memory_order_relaxed) != AofSync::kAlways) return true;
   return lsn <= synced_lsn_.load(std::memory_order_acquire);
 }
 
-void AofWriter::NotifyWhenDurable(uint64_t lsn, std::function<void(bool)> cb) {
+void AofWriter::NotifyWhenDurableLsn(uint64_t lsn, std::function<void(bool)> cb) {
   {
     std::lock_guard<std::mutex> g(mu_);
     if (!IsDurable(lsn) && !stop_) {

@@ -128,13 +128,19 @@ class AofWriter final : public server::PropagationSink {
   void Propagate(storage::DbIndex db, std::span<const std::string_view> argv) override;
   // The LSN of the last record appended by this thread since the previous call, then 0.
   static uint64_t TakeThreadLsn() noexcept;
+  // server::PropagationSink's durability view of the same functions.
+  uint64_t TakeThreadPosition() override { return TakeThreadLsn(); }
+  bool IsDurable(uint64_t position) const override { return IsDurableLsn(position); }
+  void NotifyWhenDurable(uint64_t position, std::function<void(bool)> done) override {
+    NotifyWhenDurableLsn(position, std::move(done));
+  }
   // May a reply that depends on `lsn` go out? Under `always`: its record is fsynced.
-  bool IsDurable(uint64_t lsn) const noexcept;
+  bool IsDurableLsn(uint64_t lsn) const noexcept;
   // Calls `cb(true)` once IsDurable(lsn) (at once, on this thread, if it already is; otherwise
   // on the writer thread), or `cb(false)` if the writer shuts down first.
-  void NotifyWhenDurable(uint64_t lsn, std::function<void(bool durable)> cb);
+  void NotifyWhenDurableLsn(uint64_t lsn, std::function<void(bool durable)> cb);
   // False in degraded mode: the dispatcher answers write commands with MISCONF.
-  bool AcceptingWrites() const noexcept {
+  bool AcceptingWrites() const noexcept override {
     return accepting_writes_.load(std::memory_order_relaxed);
   }
 

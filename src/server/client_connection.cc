@@ -34,6 +34,7 @@ class ClientConnection::Waiter final : public storage::ResidencyWaiter {
   }
   void Arm(std::shared_ptr<Waiter> self) { self_ = std::move(self); }
   void Detach() { connection_ = nullptr; }
+  ClientConnection* connection() const { return connection_; }
 
  private:
   LoopState* loop_;
@@ -119,7 +120,7 @@ void ClientConnection::ProcessInput() {
     limits.max_bulk_len = static_cast<int64_t>(rc->proto_max_bulk_len());
     parser_.set_limits(limits);
   }
-  while (fd_ >= 0 && !pending_ && !session_.close_after_reply) {
+  while (fd_ >= 0 && !pending_ && !holding_ && !session_.close_after_reply) {
     if (output_.size() - output_start_ > loop_->options.limits.output_soft_limit) break;
     std::string_view data(input_.data() + input_start_, input_.size() - input_start_);
     if (data.empty()) break;
@@ -194,7 +195,39 @@ bool ClientConnection::RunCommand(std::span<const std::string_view> argv) {
       loop_->dispatcher.Dispatch(session_, argv, reply_, *loop_->store, waiter_.get());
   if (outcome == DispatchOutcome::kPending) return false;
   waiter_->Arm(nullptr);
+  if (PropagationSink* sink = loop_->dispatcher.propagation_sink()) {
+    if (uint64_t position = sink->TakeThreadPosition()) unsynced_position_ = position;
+  }
   return true;
+}
+
+bool ClientConnection::HoldForDurability() {
+  if (holding_) return true;
+  if (unsynced_position_ == 0) return false;
+  PropagationSink* sink = loop_->dispatcher.propagation_sink();
+  if (sink == nullptr || sink->IsDurable(unsynced_position_)) {
+    unsynced_position_ = 0;
+    return false;
+  }
+  holding_ = true;
+  std::shared_ptr<Waiter> waiter = waiter_;
+  LoopState* loop = loop_;
+  sink->NotifyWhenDurable(unsynced_position_, [waiter, loop](bool durable) {
+    loop->loop.Post([waiter, durable] {
+      if (ClientConnection* c = waiter->connection()) c->OnDurable(durable);
+    });
+  });
+  return true;
+}
+
+void ClientConnection::OnDurable(bool durable) {
+  holding_ = false;
+  unsynced_position_ = 0;
+  if (fd_ < 0) return;
+  // The AOF shut down before the write reached the disk: the client must not see an OK.
+  if (!durable) return loop_->Remove(this);
+  Flush();
+  if (fd_ >= 0) UpdateInterest();
 }
 
 void ClientConnection::OnResident() {
@@ -220,6 +253,7 @@ void ClientConnection::CompactInput() {
 }
 
 void ClientConnection::Flush() {
+  if (HoldForDurability()) return;
   while (fd_ >= 0 && output_start_ < output_.size()) {
     ssize_t n = write(fd_, output_.data() + output_start_, output_.size() - output_start_);
     if (n < 0) {
@@ -260,7 +294,7 @@ void ClientConnection::Flush() {
 
 void ClientConnection::UpdateInterest() {
   if (fd_ < 0) return;
-  bool read = !pending_ && !session_.close_after_reply &&
+  bool read = !pending_ && !holding_ && !session_.close_after_reply &&
               output_.size() - output_start_ <= loop_->options.limits.output_soft_limit;
   uint32_t interest = (read ? EPOLLIN : 0) | (want_write_ ? EPOLLOUT : 0) | EPOLLRDHUP;
   if (interest == interest_) return;

@@ -57,6 +57,9 @@ class ClientConnection final : public net::Watcher {
   void ProcessInput();
   bool RunCommand(std::span<const std::string_view> argv);
   void OnResident();
+  void OnDurable(bool durable);
+  // Under appendfsync always: holds the output until the AOF says the batch's writes are on disk.
+  bool HoldForDurability();
   void Flush();
   void UpdateInterest();
   void CompactInput();
@@ -78,6 +81,10 @@ class ClientConnection final : public net::Watcher {
   size_t pending_consumed_ = 0;
   std::vector<std::string_view> pending_argv_;
   std::shared_ptr<Waiter> waiter_;
+  // The AOF position of the last write this connection ran since its output was released, and
+  // whether it waits for the AOF to make it durable.
+  uint64_t unsynced_position_ = 0;
+  bool holding_ = false;
 };
 
 }  // namespace ferrite::server

@@ -74,6 +74,14 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     return DispatchOutcome::kDone;
   }
 
+  // A failing AOF refuses writes (Redis's MISCONF) while reads go on.
+  if (spec->IsWrite() && sink_ != nullptr && !sink_->AcceptingWrites() && !client.tx.in_multi) {
+    reply.Error(resp::errors::kMisconf);
+    counters.rejected_calls.Add();
+    count_error();
+    return DispatchOutcome::kDone;
+  }
+
   // Inside MULTI every command but the transaction controls is queued, not run.
   if (client.tx.in_multi && !IsTransactionControl(*spec)) {
     if (spec->HasFlag(kCmdNoMulti)) {
@@ -156,8 +164,9 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     }
   }
   if (server_.runtime_config_if_set() != nullptr) {
-    LogCommand(server_, CommandLogArgs{*spec, client, argv, keys.empty() ? std::string_view() : keys[0],
-                                       duration_us, reply_bytes, failed, trace.context()});
+    LogCommand(server_,
+               CommandLogArgs{*spec, client, argv, keys.empty() ? std::string_view() : keys[0],
+                              duration_us, reply_bytes, failed, trace.context()});
   }
   trace.Stamp(telemetry::Step::kResponseSerialize);
   return DispatchOutcome::kDone;

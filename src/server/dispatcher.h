@@ -19,6 +19,7 @@
 // sink, if set, must be set before serving starts.
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -37,6 +38,18 @@ class PropagationSink {
  public:
   virtual ~PropagationSink() = default;
   virtual void Propagate(storage::DbIndex db, std::span<const std::string_view> argv) = 0;
+
+  // Durability for the connection layer (the AOF overrides these; the defaults describe a sink
+  // with no durability requirement).
+  // False while writes must be refused (the AOF's disk fails): write commands get -MISCONF.
+  virtual bool AcceptingWrites() const { return true; }
+  // The log position of the last record this thread propagated, 0 if none; resets it.
+  virtual uint64_t TakeThreadPosition() { return 0; }
+  // Whether everything up to `position` is durable (fsynced under appendfsync always).
+  virtual bool IsDurable(uint64_t position) const { return true; }
+  // Calls `done(true)` once `position` is durable (at once if it is), `done(false)` if the sink
+  // shut down first. May call from another thread.
+  virtual void NotifyWhenDurable(uint64_t position, std::function<void(bool)> done) { done(true); }
 };
 
 enum class DispatchOutcome { kDone, kPending };
@@ -48,6 +61,7 @@ class Dispatcher {
   explicit Dispatcher(ServerContext& server) : server_(server) { server.set_dispatcher(this); }
 
   void set_propagation_sink(PropagationSink* sink) { sink_ = sink; }
+  PropagationSink* propagation_sink() const { return sink_; }
 
   DispatchOutcome Dispatch(ClientSession& client, std::span<const std::string_view> argv,
                            resp::ReplyBuilder& reply, storage::StoreSession& store,
