@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "base/string_util.h"
 #include "resp/errors.h"

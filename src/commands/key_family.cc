@@ -7,8 +7,10 @@
 // all keys involved, including the other database's for COPY ... DB and MOVE.
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <string_view>

@@ -5,6 +5,7 @@
 // Each handler parses argv, runs one store operation (or reads everything first and then
 // writes), and replies. Read-modify-write commands use the updaters of commands/string_ops.h.
 
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
