@@ -27,6 +27,13 @@
 #include "server/server.h"
 #include "server/server_context.h"
 #include "storage/hlog/hybrid_log_store.h"
+#include "telemetry/metrics/collector.h"
+#include "telemetry/metrics/metrics.h"
+#include "telemetry/metrics/metrics_endpoint.h"
+#include "telemetry/metrics/server_source.h"
+#if FERRITE_OTEL
+#include "telemetry/metrics/otlp_metric_exporter.h"
+#endif
 #include "telemetry/sdk/diagnostics.h"
 #include "telemetry/sdk/telemetry_runtime.h"
 
@@ -211,6 +218,45 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
                           }});
 
   UpdateCoarseClock();
+
+  // Metrics: one registry behind /metrics and the OTLP push (docs/telemetry.md, "Metrics").
+  namespace metrics = telemetry::metrics;
+  metrics::Configure((*registry)->size());
+  metrics::SetRecordingEnabled(config.metrics.enabled ||
+                               (config.telemetry.enabled && config.telemetry.metrics_enabled));
+  metrics::Collector metrics_collector(metrics::CommandLabels(**registry));
+  metrics_collector.AddSource(metrics::ServerSource(context));
+  runtime.AddResetStatHandler([] { metrics::ResetHistograms(); });
+  std::unique_ptr<metrics::MetricsEndpoint> metrics_endpoint;
+  if (config.metrics.enabled) {
+    auto endpoint =
+        metrics::MetricsEndpoint::Start({.bind = config.metrics.bind,
+                                         .port = static_cast<uint16_t>(config.metrics.port),
+                                         .scheme = config.telemetry.semconv},
+                                        &metrics_collector);
+    if (!endpoint) {
+      FERRITE_ERROR(kTarget, "metrics endpoint: {}", endpoint.error().ToString());
+      return 1;
+    }
+    metrics_endpoint = std::move(*endpoint);
+  }
+#if FERRITE_OTEL
+  std::unique_ptr<metrics::OtlpMetricExporter> metrics_exporter;
+  if (config.telemetry.enabled && config.telemetry.metrics_enabled) {
+    std::vector<std::string> warnings;
+    auto options = metrics::OtlpMetricExporter::OptionsFrom(
+        config.telemetry, kVersion, [](const char* n) { return std::getenv(n); }, &warnings);
+    for (const std::string& w : warnings) FERRITE_WARN("ferrite::telemetry", "{}", w);
+    auto exporter =
+        metrics::OtlpMetricExporter::Start(config.telemetry, kVersion, options, &metrics_collector);
+    if (exporter) {
+      metrics_exporter = std::move(*exporter);
+    } else {
+      FERRITE_WARN("ferrite::telemetry", "OTLP metrics: {}", exporter.error().message());
+    }
+  }
+#endif
+
   server::Dispatcher dispatcher(context);
 
   // Durability: replay the AOF first (with no sink, so replay does not append to the file it
@@ -244,6 +290,8 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
       {"appendonly", "appendfsync", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size"},
       [aof_writer](const server::config::Config& c) { return aof_writer->ApplyConfig(c); });
   SetBgRewriteAofTarget(aof_writer);
+  aof_writer->SetSyncDurationHook(
+      [](double seconds) { metrics::RecordAofFsync(static_cast<uint64_t>(seconds * 1e9)); });
   server::Server server(context, dispatcher, ServerOptionsFrom(config));
   if (Status st = server.Start(); !st.ok()) {
     FERRITE_ERROR(kTarget, "cannot start serving: {}", st.ToString());
@@ -265,6 +313,10 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
     UpdateCoarseClock();
   }
   server.Stop();
+  if (metrics_endpoint) metrics_endpoint->Stop();
+#if FERRITE_OTEL
+  if (metrics_exporter) metrics_exporter->Shutdown(std::chrono::seconds(5));
+#endif
   aof_writer->Shutdown();
   SetBgRewriteAofTarget(nullptr);
   if (telemetry_runtime) telemetry_runtime->Shutdown(std::chrono::seconds(5));

@@ -121,7 +121,10 @@ void ClientConnection::ProcessInput() {
     parser_.set_limits(limits);
   }
   while (fd_ >= 0 && !pending_ && !holding_ && !session_.close_after_reply) {
-    if (output_.size() - output_start_ > loop_->options.limits.output_soft_limit) break;
+    if (output_.size() - output_start_ > loop_->options.limits.output_soft_limit) {
+      stalled_on_output_ = true;  // resumed by Flush once the client reads its replies
+      break;
+    }
     std::string_view data(input_.data() + input_start_, input_.size() - input_start_);
     if (data.empty()) break;
     size_t consumed = 0;
@@ -286,8 +289,10 @@ void ClientConnection::Flush() {
   }
   session_.output_buffer_bytes.store(unsent, std::memory_order_relaxed);
   want_write_ = unsent > 0;
-  // Output drained below the soft limit: resume commands that were waiting for it.
-  if (!want_write_ && !pending_ && input_start_ < input_.size() && !session_.close_after_reply) {
+  // Output drained: resume commands that stopped because of the soft limit (only those: an
+  // incomplete command waits for more bytes, not for the output).
+  if (stalled_on_output_ && !want_write_ && !pending_ && !session_.close_after_reply) {
+    stalled_on_output_ = false;
     ProcessInput();
   }
 }

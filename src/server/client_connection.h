@@ -85,6 +85,7 @@ class ClientConnection final : public net::Watcher {
   // whether it waits for the AOF to make it durable.
   uint64_t unsynced_position_ = 0;
   bool holding_ = false;
+  bool stalled_on_output_ = false;  // stopped running commands: too many unsent replies
 };
 
 }  // namespace ferrite::server

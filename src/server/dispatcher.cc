@@ -10,6 +10,7 @@
 #include "server/registry/command_registry.h"
 #include "server/slowlog.h"
 #include "telemetry/api/command_trace.h"
+#include "telemetry/metrics/metrics.h"
 
 namespace ferrite::server {
 
@@ -46,6 +47,7 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   if (spec == nullptr || !CommandRegistry::IsImplemented(*spec)) {
     reply.Error(resp::errors::UnknownCommand(argv[0], argv.data() + 1, argv.size() - 1));
     count_error();
+    telemetry::metrics::RecordCommand(telemetry::metrics::kUnknownCommandId, 0, nullptr);
     return DispatchOutcome::kDone;
   }
   // A container with a subcommand runs the subcommand; alone, it runs itself if it can (COMMAND
@@ -116,7 +118,7 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   }
   std::string* out = reply.buffer();
   const size_t reply_start = out->size();
-  const int64_t start_us = MonotonicUs();
+  const int64_t start_ns = MonotonicNs();
   for (int attempt = 0;; ++attempt) {
     if (!keys.empty() && !store.EnsureResident(client.db, keys, waiter)) {
       return DispatchOutcome::kPending;
@@ -143,9 +145,11 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     }
   }
 
-  const int64_t duration_us = MonotonicUs() - start_us;
+  const uint64_t elapsed_ns = static_cast<uint64_t>(MonotonicNs() - start_ns);
+  const int64_t duration_us = static_cast<int64_t>(elapsed_ns / 1000);
   counters.calls.Add();
   counters.usec.Add(static_cast<uint64_t>(duration_us));
+  telemetry::metrics::RecordCommand(spec->id, elapsed_ns, trace);
   stats.commands_processed.Add();
   client.commands_processed.store(client.commands_processed.load(std::memory_order_relaxed) + 1,
                                   std::memory_order_relaxed);
@@ -273,15 +277,17 @@ void Dispatcher::Exec(CommandContext& ctx) {
     const CommandSpec& spec = *tx.queued[i].spec;
     uint64_t errors_before = ctx.reply.errors_written();
     CommandContext sub(argvs[i], spec, ctx.reply, client, ctx.store, server_);
-    int64_t start_us = MonotonicUs();
+    const int64_t start_ns = MonotonicNs();
     spec.handler(sub);
     if (sub.pending()) {
       // Evicted between EnsureResident and now: report it for this command only.
       ctx.reply.Error("ERR storage is evicting records faster than they can be read; retry");
     }
     CommandCounters& counters = stats.commands[spec.id < kMaxCommandIds ? spec.id : 0];
+    const uint64_t elapsed_ns = static_cast<uint64_t>(MonotonicNs() - start_ns);
     counters.calls.Add();
-    counters.usec.Add(static_cast<uint64_t>(MonotonicUs() - start_us));
+    counters.usec.Add(elapsed_ns / 1000);
+    telemetry::metrics::RecordCommand(spec.id, elapsed_ns, nullptr);
     if (ctx.reply.errors_written() != errors_before) {
       counters.failed_calls.Add();
       server_.stats().CountError(ctx.reply.last_error_code());
