@@ -102,7 +102,10 @@ for unit in "${UNITS[@]}"; do
   fi
   # --durable: a test that raises (e.g. an unknown command) counts as failed and the unit goes
   # on, instead of the first exception aborting the rest of the unit.
-  args=(--host 127.0.0.1 --port "$port" --single "$unit" --timeout 600 --clients 1 --durable)
+  # --baseport: the suite's own control socket listens on a port below it; a random base keeps
+  # two concurrent runs (other checkouts, other users) from colliding on the default 21079.
+  args=(--host 127.0.0.1 --port "$port" --single "$unit" --timeout 600 --clients 1 --durable
+        --baseport $((30000 + RANDOM % 25000)))
   [ -n "$tags" ] && args+=(--tags "$tags")
   echo "== $unit (ferrite pid $pid, port $port): tclsh tests/test_helper.tcl ${args[*]}"
   (cd "$run_dir" && timeout 1200 tclsh tests/test_helper.tcl "${args[@]}") \

@@ -28,7 +28,8 @@ class HiredisTest : public FerriteServerTest {
     FerriteServerTest::SetUp();
     ctx_ = Connect();
     ASSERT_NE(ctx_, nullptr);
-    Reply r = Command("FLUSHALL");
+    Reply r;
+    FERRITE_REPLY(r, "FLUSHALL");
     ASSERT_NE(r, nullptr);
     ASSERT_EQ(r->type, REDIS_REPLY_STATUS);
   }
@@ -54,45 +55,55 @@ class HiredisTest : public FerriteServerTest {
 
   static std::string Str(const Reply& r) { return std::string(r->str, r->len); }
 
+// Runs a command into `var`, failing the test (instead of crashing) when no reply arrives.
+#define FERRITE_REPLY(var, ...) \
+  var = Command(__VA_ARGS__);   \
+  ASSERT_NE(var, nullptr) << "no reply: " << ctx_->errstr
+
   Context ctx_;
 };
 
 TEST_F(HiredisTest, BasicCommands) {
-  Reply r = Command("PING");
+  Reply r;
+  FERRITE_REPLY(r, "PING");
   ASSERT_EQ(r->type, REDIS_REPLY_STATUS);
   EXPECT_EQ(Str(r), "PONG");
-  r = Command("SET %s %s", "greeting", "hello");
+  FERRITE_REPLY(r, "SET %s %s", "greeting", "hello");
   EXPECT_EQ(Str(r), "OK");
-  r = Command("GET %s", "greeting");
+  FERRITE_REPLY(r, "GET %s", "greeting");
   ASSERT_EQ(r->type, REDIS_REPLY_STRING);
   EXPECT_EQ(Str(r), "hello");
-  r = Command("GET %s", "missing");
+  FERRITE_REPLY(r, "GET %s", "missing");
   EXPECT_EQ(r->type, REDIS_REPLY_NIL);
-  r = Command("INCRBY %s %d", "n", 41);
+  FERRITE_REPLY(r, "INCRBY %s %d", "n", 41);
   ASSERT_EQ(r->type, REDIS_REPLY_INTEGER);
   EXPECT_EQ(r->integer, 41);
-  r = Command("MGET greeting missing n");
+  FERRITE_REPLY(r, "MGET greeting missing n");
   ASSERT_EQ(r->type, REDIS_REPLY_ARRAY);
   ASSERT_EQ(r->elements, 3u);
   EXPECT_EQ(r->element[0]->type, REDIS_REPLY_STRING);
   EXPECT_EQ(r->element[1]->type, REDIS_REPLY_NIL);
   EXPECT_EQ(std::string(r->element[2]->str, r->element[2]->len), "41");
-  r = Command("EXPIRE greeting 100");
+  FERRITE_REPLY(r, "EXPIRE greeting 100");
   EXPECT_EQ(r->integer, 1);
-  r = Command("TTL greeting");
+  FERRITE_REPLY(r, "TTL greeting");
   EXPECT_GE(r->integer, 90);
   EXPECT_LE(r->integer, 100);
 }
 
 TEST_F(HiredisTest, ErrorsAreRedisText) {
-  Command("SET s abc");
-  Reply r = Command("INCR s");
+  {
+    Reply ignored;
+    FERRITE_REPLY(ignored, "SET s abc");
+  }
+  Reply r;
+  FERRITE_REPLY(r, "INCR s");
   ASSERT_EQ(r->type, REDIS_REPLY_ERROR);
   EXPECT_EQ(Str(r), "ERR value is not an integer or out of range");
-  r = Command("GET");
+  FERRITE_REPLY(r, "GET");
   ASSERT_EQ(r->type, REDIS_REPLY_ERROR);
   EXPECT_EQ(Str(r), "ERR wrong number of arguments for 'get' command");
-  r = Command("NOSUCHCOMMAND x");
+  FERRITE_REPLY(r, "NOSUCHCOMMAND x");
   ASSERT_EQ(r->type, REDIS_REPLY_ERROR);
   EXPECT_EQ(Str(r), "ERR unknown command 'NOSUCHCOMMAND', with args beginning with: 'x' ");
 }
@@ -120,37 +131,39 @@ TEST_F(HiredisTest, PipelinedAppendCommandsKeepOrder) {
     ASSERT_NE(get, nullptr);
     ASSERT_EQ(Str(get), "value:" + std::to_string(i));
   }
-  Reply r = Command("DBSIZE");
+  Reply r;
+  FERRITE_REPLY(r, "DBSIZE");
   EXPECT_EQ(r->integer, kCount + 1);
 }
 
 TEST_F(HiredisTest, BinarySafeKeysAndValues) {
   std::string all_bytes;
   for (int b = 0; b < 256; ++b) all_bytes.push_back(static_cast<char>(b));
-  Reply r =
-      Command("SET %b %b", all_bytes.data(), all_bytes.size(), all_bytes.data(), all_bytes.size());
+  Reply r;
+  FERRITE_REPLY(r, "SET %b %b", all_bytes.data(), all_bytes.size(), all_bytes.data(),
+                all_bytes.size());
   EXPECT_EQ(Str(r), "OK");
-  r = Command("GET %b", all_bytes.data(), all_bytes.size());
+  FERRITE_REPLY(r, "GET %b", all_bytes.data(), all_bytes.size());
   ASSERT_EQ(r->type, REDIS_REPLY_STRING);
   EXPECT_EQ(Str(r), all_bytes);
 
   std::mt19937_64 rng(7);
   std::string big(3 * 1024 * 1024 + 17, '\0');
   for (auto& c : big) c = static_cast<char>(rng());
-  r = Command("SET big %b", big.data(), big.size());
+  FERRITE_REPLY(r, "SET big %b", big.data(), big.size());
   EXPECT_EQ(Str(r), "OK");
-  r = Command("STRLEN big");
+  FERRITE_REPLY(r, "STRLEN big");
   EXPECT_EQ(r->integer, static_cast<long long>(big.size()));
-  r = Command("GET big");
+  FERRITE_REPLY(r, "GET big");
   ASSERT_EQ(r->type, REDIS_REPLY_STRING);
   EXPECT_TRUE(Str(r) == big);
-  r = Command("GETRANGE big 1000 1999");
+  FERRITE_REPLY(r, "GETRANGE big 1000 1999");
   EXPECT_EQ(Str(r), big.substr(1000, 1000));
 
   std::string empty;
-  r = Command("SET %b %b", "e", size_t{1}, empty.data(), empty.size());
+  FERRITE_REPLY(r, "SET %b %b", "e", size_t{1}, empty.data(), empty.size());
   EXPECT_EQ(Str(r), "OK");
-  r = Command("GET e");
+  FERRITE_REPLY(r, "GET e");
   ASSERT_EQ(r->type, REDIS_REPLY_STRING);
   EXPECT_EQ(r->len, 0u);
 }
@@ -158,11 +171,14 @@ TEST_F(HiredisTest, BinarySafeKeysAndValues) {
 TEST_F(HiredisTest, TwoConnectionsSeeEachOthersWrites) {
   Context other = Connect();
   ASSERT_NE(other, nullptr);
-  Command("SET shared 1");
+  {
+    Reply ignored;
+    FERRITE_REPLY(ignored, "SET shared 1");
+  }
   Reply r(static_cast<redisReply*>(redisCommand(other.get(), "INCR shared")));
-  ASSERT_NE(r, nullptr);
+  ASSERT_NE(r, nullptr) << other->errstr;
   EXPECT_EQ(r->integer, 2);
-  r = Command("GET shared");
+  FERRITE_REPLY(r, "GET shared");
   EXPECT_EQ(Str(r), "2");
 }
 
