@@ -64,8 +64,8 @@ wait_ping() {
 }
 
 ferrite_port="$(free_port)"
-"$FERRITE_BIN" --port "$ferrite_port" --bind 127.0.0.1 --threads "$FERRITE_THREADS" \
-  >"$work/ferrite.log" 2>&1 &
+FERRITE_METRICS_ENABLED="${FERRITE_METRICS_ENABLED:-false}" "$FERRITE_BIN" --port "$ferrite_port" \
+  --bind 127.0.0.1 --threads "$FERRITE_THREADS" --dir "$work/ferrite-data" >"$work/ferrite.log" 2>&1 &
 pids+=($!)
 redis_port="$(free_port)"
 (cd "$work" && exec "$REDIS_SERVER" --port "$redis_port" --bind 127.0.0.1 --save '' \

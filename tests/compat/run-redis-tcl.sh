@@ -90,7 +90,9 @@ status=0
 for unit in "${UNITS[@]}"; do
   name="${unit//\//_}"
   port="$(free_port)"
-  "$ferrite" --port "$port" --bind 127.0.0.1 --threads 2 >"$log_dir/$name.server.log" 2>&1 &
+  mkdir -p "$log_dir/$name.data"
+  FERRITE_METRICS_ENABLED="${FERRITE_METRICS_ENABLED:-false}" "$ferrite" --port "$port" \
+    --bind 127.0.0.1 --threads 2 --dir "$log_dir/$name.data" >"$log_dir/$name.server.log" 2>&1 &
   pid=$!
   if ! wait_ping "$port"; then
     echo "$unit: ferrite did not start (see $log_dir/$name.server.log)"

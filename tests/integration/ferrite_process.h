@@ -107,6 +107,9 @@ class FerriteProcess {
       if (pid_ < 0) return std::string("fork: ") + std::strerror(errno);
       if (pid_ == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);  // a killed test leaves no server behind
+        // The Prometheus endpoint listens on a fixed port by default: off, so concurrent test
+        // servers don't collide (unless the environment asks for it).
+        setenv("FERRITE_METRICS_ENABLED", "false", 0);
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) dup2(devnull, STDIN_FILENO);
         std::vector<char*> argv;

@@ -44,6 +44,14 @@ def ferrite_binary():
     raise RuntimeError("ferrite binary not found: set FERRITE_BIN or build it")
 
 
+def server_env():
+    """The environment for a test server: the Prometheus endpoint (a fixed port, 9090, by
+    default) is off unless the caller asks for it, so concurrent test servers don't collide."""
+    env = dict(os.environ)
+    env.setdefault("FERRITE_METRICS_ENABLED", "false")
+    return env
+
+
 def free_port():
     """A loopback TCP port that was free a moment ago (the kernel picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -90,7 +98,7 @@ class ServerProcess:
     def command_line(self):
         if self.kind == "ferrite":
             return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--threads",
-                    str(self.threads)] + self.extra_args
+                    str(self.threads), "--dir", os.path.join(self.workdir, "data")] + self.extra_args
         return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                 "--appendonly", "no", "--daemonize", "no", "--dir", self.workdir] + self.extra_args
 
@@ -101,7 +109,7 @@ class ServerProcess:
         for _ in range(5):  # a port taken between free_port() and bind: try another
             self.port = port or free_port()
             self._log = open(os.path.join(self.workdir, "server.log"), "ab")
-            self.proc = subprocess.Popen(self.command_line(), cwd=self.workdir,
+            self.proc = subprocess.Popen(self.command_line(), cwd=self.workdir, env=server_env(),
                                          stdout=self._log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL,
                                          preexec_fn=_die_with_parent)

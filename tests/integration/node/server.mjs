@@ -2,6 +2,9 @@
 // with SIGTERM (the exit code must be 0). The binary comes from FERRITE_BIN (set by ctest).
 import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export function freePort() {
@@ -43,7 +46,11 @@ export class Ferrite {
   async start(port) {
     this.port = port ?? (await freePort());
     this.proc = spawn(this.binary, ['--port', String(this.port), '--bind', '127.0.0.1',
-      '--threads', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--threads', '2', '--dir', mkdtempSync(join(tmpdir(), 'ferrite-node-'))], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // The Prometheus endpoint's fixed default port would collide between test servers.
+      env: { FERRITE_METRICS_ENABLED: 'false', ...process.env },
+    });
     const child = this.proc;
     process.on('exit', () => child.kill('SIGKILL'));  // never leave a server behind
     this.proc.stdout.on('data', (d) => { this.log += d; });
