@@ -102,15 +102,19 @@ slowlog_log_slower_than = -1
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_')));
   const server = spawn(BIN, ['--config', cfg, '--port', String(port), '--dir', dir],
     { stdio: 'inherit', env: { ...clean, FERRITE_LOG: 'ferrite=debug', ...env } });
-  await waitForPort(port);
-  return {
-    port, logFile, server,
-    async stop() {
-      server.kill('SIGTERM');
-      await new Promise((r) => server.on('exit', r));
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+  const exited = new Promise((r) => server.on('exit', r));
+  const stop = async () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { port, logFile, server, stop };
 }
 
 test('Command executed lines and OTLP log records carry the command spans\' ids', { skip }, async () => {
@@ -191,7 +195,7 @@ test('slow commands: SLOWLOG entries and info lines with the same fields', { ski
 
 test('a log flood against a tiny export queue does not stall clients', { skip }, async () => {
   const rx = await startReceiver();
-  const f = await startFerrite(rx, 'logs_max_queue_size = 16\nlogs_batch_size = 8\n');
+  const f = await startFerrite(rx, '', { OTEL_BLRP_MAX_QUEUE_SIZE: '16', OTEL_BLRP_MAX_EXPORT_BATCH_SIZE: '8' });
   try {
     const c = new Client(f.port);
     await c.connect();
