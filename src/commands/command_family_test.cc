@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "commands/families.h"
+#include "commands/testing/command_fixture.h"
 #include "resp/reply_builder.h"
 #include "server/client_session.h"
 #include "server/command_context.h"
 #include "server/registry/command_registry.h"
 #include "server/server_context.h"
-#include "storage/memory_store.h"
 
 namespace ferrite::commands {
 
@@ -34,7 +34,7 @@ class CommandFamilyTest : public ::testing::Test {
     }
     ASSERT_TRUE(registry_->SetHandler("get", Noop).ok());
     ASSERT_TRUE(registry_->SetHandler("set", Noop).ok());
-    store_ = storage::NewMemoryStore(16, [] { return int64_t{1'700'000'000'000}; });
+    store_ = testing::CommandFixture::NewStore([] { return int64_t{1'700'000'000'000}; });
     session_ = store_->NewSession();
     server_ = std::make_unique<server::ServerContext>(store_.get(), registry_.get(),
                                                       [] { return int64_t{1'700'000'000'000}; });

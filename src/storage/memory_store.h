@@ -1,7 +1,8 @@
 #pragma once
-// MemoryStore: a plain in-memory Store used until the HybridLog engine lands behind the same
-// interface (the Foundation issue allows it; it is deleted then). Sharded hash maps under
-// mutexes; nothing ever goes to disk, so EnsureResident always answers true.
+// MemoryStore: a plain map-based Store, a test double for layers that need a Store but not the
+// engine (AOF writer and rewrite tests, metrics sources). The server always runs on the
+// HybridLog; this library (ferrite_memory_store) is linked only into tests. Sharded hash maps
+// under mutexes; nothing ever goes to disk, so EnsureResident always answers true.
 //
 // Thread safety: all methods are safe from any thread.
 

@@ -17,18 +17,19 @@
 #include <vector>
 
 #include "commands/families.h"
+#include "io/mem_device.h"
 #include "resp/reply_builder.h"
 #include "server/client_session.h"
 #include "server/command_context.h"
 #include "server/server_context.h"
-#include "storage/memory_store.h"
+#include "storage/hlog/hybrid_log_store.h"
 
 namespace ferrite::commands::testing {
 
 class CommandFixture : public ::testing::Test {
  protected:
   CommandFixture()
-      : store_(storage::NewMemoryStore(16, [this] { return now_ms_; })),
+      : store_(NewStore([this] { return now_ms_; })),
         server_(store_.get(), nullptr, [this] { return now_ms_; }),
         session_(store_->NewSession()) {
     for (auto family : AllFamilies()) {
@@ -58,6 +59,22 @@ class CommandFixture : public ::testing::Test {
 
   void AdvanceMs(int64_t ms) { now_ms_ += ms; }
 
+  // The real engine on an in-memory device, with a budget large enough that unit tests stay in
+  // the mutable region (tier transitions are the storage tests' business).
+ public:
+  static std::unique_ptr<storage::Store> NewStore(storage::ClockFn clock) {
+    storage::HybridLogOptions o;
+    o.device = std::make_shared<io::MemDevice>();
+    o.max_memory = 256ull << 20;
+    o.page_size = 1u << 20;
+    o.segment_size = 4ull << 20;
+    o.clock = std::move(clock);
+    auto store = storage::NewHybridLogStore(o);
+    EXPECT_TRUE(store.has_value()) << store.error().ToString();
+    return std::move(store).value();
+  }
+
+ protected:
   static std::string Lower(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
