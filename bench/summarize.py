@@ -107,7 +107,8 @@ hand, re-run the script. Raw rows of every round: [`{os.path.basename(args.csv)}
 - Threads budget: the machine has {m['online']} cores. Ferrite runs {args.ferrite_threads}
   event-loop threads; Redis 7.0 executes commands on a single thread (its default
   `io-threads 1`). Neither server is pinned; redis-benchmark shares the same cores, so at -P 16
-  the client itself takes a large share of the CPU.
+  the client itself takes a large share of the CPU. Other work on the machine (builds, other
+  servers) is not stopped by the script; when the machine is shared, numbers vary run to run.
 - {args.rounds} rounds; each round runs both servers at each pipeline depth, alternating which
   server goes first. FLUSHALL before every run. Reported: the median over rounds.
 - Target (issue 2): Ferrite >= 1.0x Redis's throughput at -P 16 and >= 0.95x at -P 1, with p99
