@@ -68,6 +68,29 @@ void SwapDb(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// Ferrite has no scripting, so it holds no function libraries: FUNCTION FLUSH empties an empty
+// set (as Redis answers on a server without libraries) and FUNCTION LIST lists none. Clients and
+// test harnesses call FLUSH to reset a server between tests.
+void FunctionFlush(CommandContext& ctx) {
+  if (ctx.argc() > 3 || (ctx.argc() == 3 && !EqualsIgnoreCase(ctx.argv[2], "async") &&
+                         !EqualsIgnoreCase(ctx.argv[2], "sync"))) {
+    return ctx.reply.Error(errors::kSyntax);
+  }
+  ctx.reply.Ok();
+}
+
+void FunctionList(CommandContext& ctx) {
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    if (EqualsIgnoreCase(ctx.argv[i], "withcode")) continue;
+    if (EqualsIgnoreCase(ctx.argv[i], "libraryname") && i + 1 < ctx.argc()) {
+      ++i;
+      continue;
+    }
+    return ctx.reply.Error("ERR Unknown argument " + std::string(ctx.argv[i]));
+  }
+  ctx.reply.ArrayHeader(0);
+}
+
 void Time(CommandContext& ctx) {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
@@ -77,8 +100,13 @@ void Time(CommandContext& ctx) {
 }
 
 constexpr CommandBinding kBindings[] = {
-    {"dbsize", DbSize}, {"flushall", FlushAll}, {"flushdb", FlushDb},
-    {"swapdb", SwapDb}, {"time", Time},
+    {"dbsize", DbSize},
+    {"flushall", FlushAll},
+    {"flushdb", FlushDb},
+    {"function|flush", FunctionFlush},
+    {"function|list", FunctionList},
+    {"swapdb", SwapDb},
+    {"time", Time},
 };
 
 }  // namespace
