@@ -9,6 +9,11 @@
 
 #include "ferrite_process.h"
 
+// Runs a command into `var`, failing the test (instead of crashing) when no reply arrives.
+#define FERRITE_REPLY(var, ...) \
+  var = Command(__VA_ARGS__);   \
+  ASSERT_NE(var, nullptr) << "no reply: " << ctx_->errstr
+
 namespace ferrite::testing {
 namespace {
 
@@ -54,11 +59,6 @@ class HiredisTest : public FerriteServerTest {
   }
 
   static std::string Str(const Reply& r) { return std::string(r->str, r->len); }
-
-// Runs a command into `var`, failing the test (instead of crashing) when no reply arrives.
-#define FERRITE_REPLY(var, ...) \
-  var = Command(__VA_ARGS__);   \
-  ASSERT_NE(var, nullptr) << "no reply: " << ctx_->errstr
 
   Context ctx_;
 };
