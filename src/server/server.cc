@@ -111,9 +111,6 @@ Status Server::Start() {
         if (s.kill_requested.load(std::memory_order_relaxed) || idle) doomed.push_back(c.get());
       }
       for (ClientConnection* c : doomed) raw->Remove(c);
-      if (raw->index == 0 && raw->server.active_expire_enabled.load(std::memory_order_relaxed)) {
-        raw->server.store().ActiveExpireCycle(1000);
-      }
     });
     loops_.push_back(std::move(state));
   }

@@ -3,8 +3,8 @@
 //
 // Every loop registers the listening socket with EPOLLEXCLUSIVE, so the kernel wakes one loop
 // per incoming connection and the accepting loop keeps it for life. Each loop has its own store
-// session and statistics slot, and a 100 ms cron that enforces idle timeouts and CLIENT KILL,
-// and (loop 0 only) runs the store's active expiry cycle.
+// session and statistics slot, and a 100 ms cron that enforces idle timeouts and CLIENT KILL.
+// (The active expiry cycle runs on the main thread, off the event loops: app/wiring.cc.)
 //
 // Thread safety: Start/Stop from the main thread; the loops run their own connections.
 
