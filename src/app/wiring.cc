@@ -357,11 +357,13 @@ int Main(int argc, char** argv) {
     std::cerr << "ferrite: " << config.error().message() << "\n";
     return 1;
   }
+  // Block the shutdown signals before any thread (the log writer first) starts, so only the
+  // main thread's sigtimedwait receives them.
+  sigset_t signals = BlockSignals();
   if (Status st = ConfigureLogging(*config); !st.ok()) {
     std::cerr << "ferrite: " << st.message() << "\n";
     return 1;
   }
-  sigset_t signals = BlockSignals();
   int code = Serve(*config, signals, argv[0]);
   log::Shutdown();
   return code;

@@ -25,7 +25,7 @@ void Echo(CommandContext& ctx) { ctx.reply.Bulk(ctx.argv[1]); }
 
 void Select(CommandContext& ctx) {
   int64_t index;
-  if (!String2ll(ctx.argv[1], &index)) return ctx.reply.Error(errors::kInvalidDbIndex);
+  if (!String2ll(ctx.argv[1], &index)) return ctx.reply.Error(errors::kNotInteger);
   if (index < 0 || index >= static_cast<int64_t>(ctx.server.store().num_databases())) {
     return ctx.reply.Error(errors::kDbIndexOutOfRange);
   }
