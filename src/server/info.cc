@@ -146,19 +146,6 @@ void MemorySection(ServerContext& s, std::string* out) {
   Line(out, "lazyfree_pending_objects", "0");
 }
 
-void PersistenceSection(ServerContext& s, std::string* out) {
-  Line(out, "loading", "0");
-  Line(out, "async_loading", "0");
-  Line(out, "rdb_changes_since_last_save", s.dirty.load(std::memory_order_relaxed));
-  Line(out, "rdb_bgsave_in_progress", "0");
-  Line(out, "rdb_last_save_time", s.start_time_ms() / 1000);
-  Line(out, "rdb_last_bgsave_status", "ok");
-  Line(out, "aof_enabled", "0");
-  Line(out, "aof_rewrite_in_progress", "0");
-  Line(out, "aof_rewrite_scheduled", "0");
-  Line(out, "aof_last_write_status", "ok");
-}
-
 void StatsSection(ServerContext& s, std::string* out) {
   ServerStats& st = s.stats();
   storage::StoreStats store = s.store().Stats();
@@ -283,7 +270,7 @@ constexpr Builtin kBuiltins[] = {
     {"server", true, ServerSection},
     {"clients", true, ClientsSection},
     {"memory", true, MemorySection},
-    {"persistence", true, PersistenceSection},
+    {"persistence", true, nullptr},  // filled by the AOF writer (persistence/aof_writer.h)
     {"stats", true, StatsSection},
     {"replication", true, ReplicationSection},
     {"cpu", true, CpuSection},
