@@ -27,9 +27,9 @@ TEST(String2llTest, AcceptsCanonicalIntegers) {
 
 TEST(String2llTest, RejectsWhatRedisRejects) {
   int64_t v = 0;
-  for (const char* bad : {"", "-", "+1", " 1", "1 ", "01", "-0", "00", "1a", "0x10", "1.0",
-                          "9223372036854775808", "-9223372036854775809",
-                          "18446744073709551616", "99999999999999999999"}) {
+  for (const char* bad :
+       {"", "-", "+1", " 1", "1 ", "01", "-0", "00", "1a", "0x10", "1.0", "9223372036854775808",
+        "-9223372036854775809", "18446744073709551616", "99999999999999999999"}) {
     EXPECT_FALSE(String2ll(bad, &v)) << bad;
   }
   // Embedded NUL: the length, not the terminator, bounds the parse.

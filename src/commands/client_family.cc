@@ -280,7 +280,8 @@ constexpr CommandBinding kBindings[] = {
     {"client|info", ClientInfo},
     {"client|kill", ClientKill},
     {"client|list", ClientList},
-    {"client|no-evict", ClientNoEvict}, {"client|setinfo", ClientSetInfo},
+    {"client|no-evict", ClientNoEvict},
+    {"client|setinfo", ClientSetInfo},
     {"client|setname", ClientSetName},
     {"client|traceparent", ClientTraceparent},
 };

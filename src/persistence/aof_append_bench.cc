@@ -53,5 +53,11 @@ void BM_Propagate(benchmark::State& state) {
 }  // namespace
 }  // namespace ferrite::persistence
 
-BENCHMARK(ferrite::persistence::BM_Propagate)->Arg(16)->Arg(256)->Threads(1)->Threads(2)->Threads(4)->UseRealTime();
+BENCHMARK(ferrite::persistence::BM_Propagate)
+    ->Arg(16)
+    ->Arg(256)
+    ->Threads(1)
+    ->Threads(2)
+    ->Threads(4)
+    ->UseRealTime();
 BENCHMARK_MAIN();

@@ -11,9 +11,9 @@
 #include <thread>
 
 #include "base/build_info.h"
+#include "base/log.h"
 #include "telemetry/export/otlp_encoder.h"
 #include "telemetry/export/transport.h"
-#include "base/log.h"
 #include "telemetry/sdk/diagnostics.h"
 #include "telemetry/sdk/otlp_log_exporter.h"
 #include "telemetry/sdk/span_builder.h"
@@ -363,8 +363,8 @@ bool TelemetryRuntime::ForceFlush(std::chrono::milliseconds timeout) {
     auto until = Clock::now() + timeout;
     log::Global().Flush();
     if (!impl_->logs->ForceFlush(timeout)) return false;
-    timeout = std::max(milliseconds(0),
-                       std::chrono::duration_cast<milliseconds>(until - Clock::now()));
+    timeout =
+        std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(until - Clock::now()));
   }
   std::unique_lock<std::mutex> lock(impl_->mu);
   if (impl_->shut_down) return true;
