@@ -9,8 +9,10 @@ bin="${1:?usage: runtime-packages.sh BINARY}"
 libs=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 [ -n "$libs" ] || { echo "runtime-packages: $bin links no shared library" >&2; exit 1; }
 for lib in $libs; do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|aarch64|AArch64/ {print $NF; exit}')
-  [ -n "$path" ] || path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+  # awk reads all of ldconfig's output (no early exit): an early exit would SIGPIPE ldconfig,
+  # which pipefail turns into a spurious failure.
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|aarch64|AArch64/ && !f {print $NF; f=1}')
+  [ -n "$path" ] || path=$(ldconfig -p | awk -v l="$lib" '$1 == l && !f {print $NF; f=1}')
   [ -n "$path" ] || { echo "runtime-packages: $lib not found by ldconfig" >&2; exit 1; }
   # /lib is a symlink to /usr/lib on Debian 12; dpkg knows the file under one of the two names.
   pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null ||
