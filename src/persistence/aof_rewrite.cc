@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "persistence/aof_format.h"
 #include "persistence/aof_writer.h"
+#include "server/info.h"
 #include "server/server_context.h"
 #include "telemetry/api/scoped_span.h"
 #include "telemetry/api/semconv.h"
@@ -63,14 +64,9 @@ class BlockingWaiter final : public storage::ResidencyWaiter {
   bool done_ = false;
 };
 
-void Line(std::string* out, std::string_view key, std::string_view value) {
-  out->append(key);
-  out->push_back(':');
-  out->append(value);
-  out->append("\r\n");
-}
-void Line(std::string* out, std::string_view key, int64_t value) {
-  Line(out, key, std::to_string(value));
+template <typename V>
+void Line(std::string* out, std::string_view key, V value) {
+  server::AppendInfoLine(out, key, value);
 }
 
 }  // namespace

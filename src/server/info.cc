@@ -23,17 +23,9 @@ namespace {
 // The Redis version Ferrite reports for compatibility: clients gate features on it.
 constexpr const char* kRedisCompatVersion = "7.0.15";
 
-void Line(std::string* out, std::string_view key, std::string_view value) {
-  out->append(key);
-  out->push_back(':');
-  out->append(value);
-  out->append("\r\n");
-}
-void Line(std::string* out, std::string_view key, int64_t value) {
-  Line(out, key, std::to_string(value));
-}
-void Line(std::string* out, std::string_view key, uint64_t value) {
-  Line(out, key, std::to_string(value));
+template <typename V>
+void Line(std::string* out, std::string_view key, V value) {
+  AppendInfoLine(out, key, value);
 }
 
 std::string Fixed(double v, int digits) {
@@ -295,6 +287,19 @@ std::string Title(std::string_view name) {
 }
 
 }  // namespace
+
+void AppendInfoLine(std::string* out, std::string_view key, std::string_view value) {
+  out->append(key);
+  out->push_back(':');
+  out->append(value);
+  out->append("\r\n");
+}
+void AppendInfoLine(std::string* out, std::string_view key, int64_t value) {
+  AppendInfoLine(out, key, std::string_view(std::to_string(value)));
+}
+void AppendInfoLine(std::string* out, std::string_view key, uint64_t value) {
+  AppendInfoLine(out, key, std::string_view(std::to_string(value)));
+}
 
 std::string BytesToHuman(uint64_t n) {
   const double d = static_cast<double>(n);
