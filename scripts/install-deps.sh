@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
-  libtomlplusplus-dev liburing-dev libxxhash-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
+  libtomlplusplus-dev libabsl-dev liburing-dev libxxhash-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev
   redis-server redis-tools python3-redis python3-yaml tcl prometheus gnuplot-nox procps
