@@ -76,12 +76,26 @@ struct LoggingConfig {
   std::string env_directives;
 };
 
+// Redis's collection-encoding thresholds. Ferrite's collections have one representation each,
+// so these only decide what OBJECT ENCODING reports (listpack vs hashtable...), as Redis would
+// for the same history. CONFIG GET/SET only: they are not ferrite.toml keys.
+struct EncodingConfig {
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;  // > 0: entries per node; -1..-5: 4..64 KiB per node
+  int64_t list_compress_depth = 0;
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
   PersistenceConfig persistence;
   MetricsConfig metrics;
   LoggingConfig logging;
+  EncodingConfig encoding;
   // [telemetry] belongs to the telemetry layer (telemetry/config/telemetry_config.h), including
   // its own provenance map ("telemetry.<key>" -> "file" / "env:OTEL_X").
   telemetry::TelemetryConfig telemetry;

@@ -214,6 +214,19 @@ const Param kParams[] = {
   {"slowlog-max-len", "logging.slowlog_max_len", false, GET(std::to_string(c.logging.slowlog_max_len)), SET(return SetInteger(&c.logging.slowlog_max_len, v, 0, LONG_MAX, err);)},
   {"loglevel", "logging.level", false, GET(c.logging.level), SetLogLevel},
   {"logfile", "logging.output", true, GET(c.logging.output), Unsettable},
+  // Runtime-only (no ferrite.toml key): Redis's encoding thresholds and their 6.x aliases.
+  {"hash-max-listpack-entries", "", false, GET(std::to_string(c.encoding.hash_max_listpack_entries)), SET(return SetInteger(&c.encoding.hash_max_listpack_entries, v, 0, LONG_MAX, err);)},
+  {"hash-max-ziplist-entries", "", false, GET(std::to_string(c.encoding.hash_max_listpack_entries)), SET(return SetInteger(&c.encoding.hash_max_listpack_entries, v, 0, LONG_MAX, err);)},
+  {"hash-max-listpack-value", "", false, GET(std::to_string(c.encoding.hash_max_listpack_value)), SET(return SetInteger(&c.encoding.hash_max_listpack_value, v, 0, LONG_MAX, err);)},
+  {"hash-max-ziplist-value", "", false, GET(std::to_string(c.encoding.hash_max_listpack_value)), SET(return SetInteger(&c.encoding.hash_max_listpack_value, v, 0, LONG_MAX, err);)},
+  {"set-max-intset-entries", "", false, GET(std::to_string(c.encoding.set_max_intset_entries)), SET(return SetInteger(&c.encoding.set_max_intset_entries, v, 0, LONG_MAX, err);)},
+  {"zset-max-listpack-entries", "", false, GET(std::to_string(c.encoding.zset_max_listpack_entries)), SET(return SetInteger(&c.encoding.zset_max_listpack_entries, v, 0, LONG_MAX, err);)},
+  {"zset-max-ziplist-entries", "", false, GET(std::to_string(c.encoding.zset_max_listpack_entries)), SET(return SetInteger(&c.encoding.zset_max_listpack_entries, v, 0, LONG_MAX, err);)},
+  {"zset-max-listpack-value", "", false, GET(std::to_string(c.encoding.zset_max_listpack_value)), SET(return SetInteger(&c.encoding.zset_max_listpack_value, v, 0, LONG_MAX, err);)},
+  {"zset-max-ziplist-value", "", false, GET(std::to_string(c.encoding.zset_max_listpack_value)), SET(return SetInteger(&c.encoding.zset_max_listpack_value, v, 0, LONG_MAX, err);)},
+  {"list-max-listpack-size", "", false, GET(std::to_string(c.encoding.list_max_listpack_size)), SET(return SetInteger(&c.encoding.list_max_listpack_size, v, INT_MIN, INT_MAX, err);)},
+  {"list-max-ziplist-size", "", false, GET(std::to_string(c.encoding.list_max_listpack_size)), SET(return SetInteger(&c.encoding.list_max_listpack_size, v, INT_MIN, INT_MAX, err);)},
+  {"list-compress-depth", "", false, GET(std::to_string(c.encoding.list_compress_depth)), SET(return SetInteger(&c.encoding.list_compress_depth, v, 0, INT_MAX, err);)},
 };
 // clang-format on
 
@@ -315,6 +328,12 @@ void RuntimeConfig::Publish(const Config& c) {
   static constexpr std::string_view kSyncOrder[] = {"always", "everysec", "no"};
   appendfsync_.store(EnumIndex(c.persistence.aof_sync, kSyncOrder, AofSync::kEverySec),
                      std::memory_order_relaxed);
+  hash_max_listpack_entries_.store(c.encoding.hash_max_listpack_entries, std::memory_order_relaxed);
+  hash_max_listpack_value_.store(c.encoding.hash_max_listpack_value, std::memory_order_relaxed);
+  set_max_intset_entries_.store(c.encoding.set_max_intset_entries, std::memory_order_relaxed);
+  zset_max_listpack_entries_.store(c.encoding.zset_max_listpack_entries, std::memory_order_relaxed);
+  zset_max_listpack_value_.store(c.encoding.zset_max_listpack_value, std::memory_order_relaxed);
+  list_max_listpack_size_.store(c.encoding.list_max_listpack_size, std::memory_order_relaxed);
 }
 
 std::vector<std::pair<std::string, std::string>> RuntimeConfig::Get(
@@ -376,7 +395,7 @@ Status RuntimeConfig::Set(std::span<const std::pair<std::string_view, std::strin
   for (const Param* p : params) {
     if (p->get(updated) != p->get(old_config)) {
       changed.push_back(p);
-      updated.provenance.Set(p->key, ValueSource::kRuntime);
+      if (!p->key.empty()) updated.provenance.Set(p->key, ValueSource::kRuntime);
     }
   }
   if (changed.empty()) return Status::Ok();

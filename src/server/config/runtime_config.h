@@ -44,6 +44,16 @@ enum class MaxmemoryPolicy : unsigned char {
 };
 enum class AofSync : unsigned char { kAlways, kEverySec, kNo };
 
+// A consistent-enough copy of the encoding thresholds (each field read atomically).
+struct EncodingLimits {
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;
+};
+
 class RuntimeConfig {
  public:
   explicit RuntimeConfig(const Config& initial);
@@ -112,6 +122,12 @@ class RuntimeConfig {
   int64_t hz() const noexcept { return hz_.load(std::memory_order_relaxed); }
   bool appendonly() const noexcept { return appendonly_.load(std::memory_order_relaxed); }
   AofSync appendfsync() const noexcept { return appendfsync_.load(std::memory_order_relaxed); }
+  EncodingLimits encoding_limits() const noexcept {
+    auto get = [](const std::atomic<int64_t>& a) { return a.load(std::memory_order_relaxed); };
+    return {get(hash_max_listpack_entries_), get(hash_max_listpack_value_),
+            get(set_max_intset_entries_),    get(zset_max_listpack_entries_),
+            get(zset_max_listpack_value_),   get(list_max_listpack_size_)};
+  }
 
   // The Redis parameter names, in CONFIG GET order (for docs and tests).
   static std::vector<std::string_view> ParameterNames();
@@ -153,6 +169,12 @@ class RuntimeConfig {
   std::atomic<int64_t> hz_{0};
   std::atomic<bool> appendonly_{false};
   std::atomic<AofSync> appendfsync_{AofSync::kEverySec};
+  std::atomic<int64_t> hash_max_listpack_entries_{128};
+  std::atomic<int64_t> hash_max_listpack_value_{64};
+  std::atomic<int64_t> set_max_intset_entries_{512};
+  std::atomic<int64_t> zset_max_listpack_entries_{128};
+  std::atomic<int64_t> zset_max_listpack_value_{64};
+  std::atomic<int64_t> list_max_listpack_size_{-2};
 };
 
 }  // namespace ferrite::server::config

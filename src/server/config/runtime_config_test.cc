@@ -318,3 +318,27 @@ TEST(RuntimeConfigTest, ReadersSeeConsistentValuesWhileSetting) {
 
 }  // namespace
 }  // namespace ferrite::server::config
+
+namespace ferrite::server::config {
+namespace {
+
+TEST(RuntimeConfigEncodingTest, ThresholdsAndTheirAliasesShareOneValue) {
+  Config initial;
+  RuntimeConfig rc(initial);
+  EXPECT_EQ(rc.encoding_limits().hash_max_listpack_entries, 128);
+  ASSERT_TRUE(rc.Set("hash-max-ziplist-entries", "16").ok());
+  EXPECT_EQ(rc.encoding_limits().hash_max_listpack_entries, 16);
+  std::string_view pattern = "hash-max-listpack-entries";
+  auto got = rc.Get(std::span(&pattern, 1));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].second, "16");
+  ASSERT_TRUE(rc.Set("list-max-listpack-size", "-5").ok());
+  EXPECT_EQ(rc.encoding_limits().list_max_listpack_size, -5);
+  Status bad = rc.Set("set-max-intset-entries", "lots");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("set-max-intset-entries"), std::string::npos);
+  EXPECT_EQ(rc.encoding_limits().set_max_intset_entries, 512);
+}
+
+}  // namespace
+}  // namespace ferrite::server::config
