@@ -19,6 +19,9 @@ uint64_t Load64(const uint8_t* p) {
   return v;
 }
 
+// Bumped by every Reset(); exemplars carry the value they were written under.
+std::atomic<uint64_t> g_reset_generation{1};
+
 }  // namespace
 
 void ExemplarSlot::Write(const ExemplarRef& ref, uint64_t value_ns,
@@ -31,6 +34,7 @@ void ExemplarSlot::Write(const ExemplarRef& ref, uint64_t value_ns,
   words_[2].store(Load64(ref.span_id.bytes.data()), std::memory_order_relaxed);
   words_[3].store(value_ns, std::memory_order_relaxed);
   words_[4].store(time_unix_ns, std::memory_order_relaxed);
+  words_[5].store(g_reset_generation.load(std::memory_order_relaxed), std::memory_order_relaxed);
   seq_.store(s + 2, std::memory_order_release);
 }
 
@@ -38,8 +42,8 @@ std::optional<ExemplarValue> ExemplarSlot::Read() const noexcept {
   for (int attempt = 0; attempt < 8; ++attempt) {
     uint32_t s1 = seq_.load(std::memory_order_acquire);
     if (s1 & 1) continue;
-    uint64_t w[5];
-    for (int i = 0; i < 5; ++i) w[i] = words_[i].load(std::memory_order_relaxed);
+    uint64_t w[6];
+    for (int i = 0; i < 6; ++i) w[i] = words_[i].load(std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_acquire);
     if (seq_.load(std::memory_order_relaxed) != s1) continue;
     if (s1 == 0 || w[4] == 0) return std::nullopt;  // never written (or cleared)
@@ -49,6 +53,7 @@ std::optional<ExemplarValue> ExemplarSlot::Read() const noexcept {
     std::memcpy(v.span_id.bytes.data(), &w[2], 8);
     v.value_ns = w[3];
     v.time_unix_ns = w[4];
+    v.reset_generation = w[5];
     return v;
   }
   return std::nullopt;  // a writer kept it busy; the next scrape will see it
@@ -172,7 +177,7 @@ class CellRegistry {
       }
     }
     Add(aof_baseline_, aof);
-    reset_time_unix_ns_ = static_cast<uint64_t>(CoarseWallUs()) * 1000;
+    reset_generation_ = g_reset_generation.fetch_add(1, std::memory_order_relaxed) + 1;
   }
 
  private:
@@ -210,7 +215,7 @@ class CellRegistry {
     }
     h.sum_ns -= std::min(h.sum_ns, baseline.sum_ns);
     for (auto& e : h.exemplars) {
-      if (e && e->time_unix_ns <= reset_time_unix_ns_) e.reset();
+      if (e && e->reset_generation < reset_generation_) e.reset();
     }
   }
 
@@ -280,7 +285,7 @@ class CellRegistry {
   // Totals at the last Reset(), subtracted on read.
   std::vector<HistogramTotals> command_baseline_;  // GUARDED_BY(mu_)
   HistogramTotals aof_baseline_;                   // GUARDED_BY(mu_)
-  uint64_t reset_time_unix_ns_ = 0;                // GUARDED_BY(mu_)
+  uint64_t reset_generation_ = 0;                  // GUARDED_BY(mu_)
 };
 
 namespace detail {

@@ -69,6 +69,9 @@ struct ExemplarValue {
   SpanId span_id;
   uint64_t value_ns = 0;
   uint64_t time_unix_ns = 0;
+  // The CONFIG RESETSTAT generation it was recorded in: reads hide older generations. (Not the
+  // timestamp: the coarse clock can read the same before and after a reset.)
+  uint64_t reset_generation = 0;
 };
 
 class ExemplarSlot {
@@ -79,7 +82,8 @@ class ExemplarSlot {
 
  private:
   std::atomic<uint32_t> seq_{0};
-  std::atomic<uint64_t> words_[5] = {};  // trace_id (2), span_id, value_ns, time_unix_ns
+  // trace_id (2), span_id, value_ns, time_unix_ns, reset_generation
+  std::atomic<uint64_t> words_[6] = {};
 };
 
 template <size_t kBuckets>
