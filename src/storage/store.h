@@ -1,9 +1,10 @@
 #pragma once
 // The storage interface: the only way commands reach data.
 //
-// A Store holds key/value records in several logical databases. Each record carries its value
-// bytes, a value type (strings now, collections serialised by the "Everyday Redis" work), and an
-// absolute expiry. The HybridLog (storage/hlog) is the engine behind it.
+// A Store holds key/value records in several logical databases. Each record carries a value type,
+// an absolute expiry, and either value bytes (strings) or, for collections (hash, list, set,
+// zset), an owned StoredObject (storage/object.h; docs/design/collections.md). The HybridLog
+// (storage/hlog) is the engine behind it.
 //
 // Threads: every thread that touches the store opens one StoreSession and uses it only from that
 // thread. Operations on distinct keys run concurrently from any number of sessions. Operations on
@@ -31,6 +32,7 @@
 #include "base/function_ref.h"
 #include "base/result.h"
 #include "base/status.h"
+#include "storage/object.h"
 
 namespace ferrite::storage {
 
@@ -53,29 +55,46 @@ std::string_view TierName(Tier tier) noexcept;  // "mutable", "read_only", "disk
 inline constexpr int64_t kNoExpiry = 0;  // expire_at_ms value meaning "persistent"
 
 // A record as seen by a reader. The views are valid only during the callback that receives it.
+// `object` is non-null exactly for collection records (then `value` is empty); the callback may
+// read it (it is const: clone it to keep or change it) but not keep the pointer.
 struct RecordView {
   ValueType type = ValueType::kString;
   int64_t expire_at_ms = kNoExpiry;  // absolute Unix time in ms, or kNoExpiry
   std::string_view value;
   Tier tier = Tier::kMutable;
+  const StoredObject* object = nullptr;
 };
 
 // A record's value being built by an update. `value` starts empty (InitialUpdate) or as a copy of
 // the old value (CopyUpdate); the callback edits it freely.
+//
+// Collections: set `type` to the collection's type and `object` to it (object->type() == type).
+// A record is written as a collection record exactly when `object` is non-null and `type` is not
+// kString; otherwise `value` is written and `object` is ignored (so an updater that turns a hash
+// into a string just sets type and value). In CopyUpdate `object` starts as a clone of the old
+// record's object. An object with Length() == 0 is never stored: writing it deletes the key.
+// Upsert takes the object (leaving `object` null) only when it returns OK; on any other status
+// the builder still owns it, so a Pending Upsert can be retried with the same builder (this is
+// why `object` is mutable: Upsert receives the builder by const reference).
 struct RecordBuilder {
   ValueType type = ValueType::kString;
   int64_t expire_at_ms = kNoExpiry;
   std::string value;
+  mutable std::unique_ptr<StoredObject> object;
 };
 
 // A record in the mutable region, updated in place. `value` may be rewritten and `*length`
-// changed up to `capacity`; expiry may be changed.
+// changed up to `capacity`; expiry may be changed. For a collection record `object` is non-null
+// (and `value` is empty with capacity 0): the updater may mutate the object and return true; the
+// engine then re-reads MemoryUsage(), and deletes the key if the object became empty.
+// The record's exclusive lock is held during the call, so no reader sees a half-made change.
 struct MutableRecord {
   ValueType type;
   int64_t* expire_at_ms;
   char* value;
   uint32_t* length;
   uint32_t capacity;
+  StoredObject* object = nullptr;
 };
 
 // Read-modify-write callbacks (Garnet's InitialUpdater / InPlaceUpdater / CopyUpdater). The
@@ -127,6 +146,8 @@ struct StoreStats {
   uint64_t compacted_bytes = 0;   // log bytes reclaimed by them
   uint64_t disk_reads = 0;        // asynchronous record reads issued
   uint64_t live_bytes = 0;        // estimated bytes of the newest record of every live key
+  uint64_t object_bytes = 0;      // MemoryUsage() of collection objects in memory (in memory_used)
+  uint64_t objects = 0;           // collection objects in memory (superseded ones until freed)
   uint64_t max_memory = 0;        // configured budgets (0 = none)
   uint64_t max_disk = 0;
   bool write_blocked = false;  // writes refused: disk full / maxmemory reached / write errors

@@ -42,8 +42,10 @@ HybridLog::HybridLog(const HybridLogConfig& config, io::Device* device, epoch::L
       frames_(new std::atomic<char*>[frame_count_]),
       page_ready_(new std::atomic<uint64_t>[frame_count_]),
       group_first_(new uint64_t[frame_count_]),
-      group_len_(new uint64_t[frame_count_]) {
+      group_len_(new uint64_t[frame_count_]),
+      has_objects_(new std::atomic<uint8_t>[frame_count_]) {
   for (uint64_t f = 0; f < frame_count_; ++f) {
+    has_objects_[f].store(0, std::memory_order_relaxed);
     frames_[f].store(nullptr, std::memory_order_relaxed);
     page_ready_[f].store(0, std::memory_order_relaxed);
     group_first_[f] = f;
@@ -57,6 +59,9 @@ HybridLog::~HybridLog() {
     // Only a group's first frame owns its buffer.
     char* p = frames_[f].load();
     if (p != nullptr && group_first_[f] % frame_count_ == f) {
+      if (has_objects_[f].load() != 0) {
+        FreeObjectsIn(p, group_len_[f] * page_size_, group_first_[f] == 0 ? kFirstValidAddress : 0);
+      }
       ::munmap(p, group_len_[f] * page_size_);
     }
   }
@@ -74,6 +79,7 @@ void HybridLog::OpenPage(uint64_t page) {
   frame_bytes_.fetch_add(page_size_, std::memory_order_relaxed);
   group_first_[f] = page;
   group_len_[f] = 1;
+  has_objects_[f].store(0, std::memory_order_relaxed);
   frames_[f].store(buf, std::memory_order_release);
   page_ready_[f].store(page + 1, std::memory_order_release);
 }
@@ -85,6 +91,7 @@ void HybridLog::OpenLargePages(uint64_t first, uint64_t count) {
     uint64_t f = (first + i) % frame_count_;
     group_first_[f] = first;
     group_len_[f] = count;
+    has_objects_[f].store(0, std::memory_order_relaxed);
     frames_[f].store(buf + i * page_size_, std::memory_order_release);
     page_ready_[f].store(first + i + 1, std::memory_order_release);
   }
@@ -210,7 +217,12 @@ void HybridLog::ClosePages(Address, Address to) {
     uint64_t len = group_len_[f];
     // A group's buffer is freed with its last page; its first frame owns it.
     if (buf != nullptr && p == first + len - 1) {
-      ::munmap(frames_[first % frame_count_].load(std::memory_order_acquire), len * page_size_);
+      char* group = frames_[first % frame_count_].load(std::memory_order_acquire);
+      // No thread can reach these records any more: their objects go with the frame.
+      if (has_objects_[first % frame_count_].load(std::memory_order_relaxed) != 0) {
+        FreeObjectsIn(group, len * page_size_, first == 0 ? kFirstValidAddress : 0);
+      }
+      ::munmap(group, len * page_size_);
       frame_bytes_.fetch_sub(len * page_size_, std::memory_order_relaxed);
       for (uint64_t i = 0; i < len; ++i) {
         frames_[(first + i) % frame_count_].store(nullptr, std::memory_order_release);
@@ -233,20 +245,56 @@ Status HybridLog::FlushOnePage(uint64_t page) {
   std::memset(staging_.data(), 0, bytes);
   Address pos = std::max(start, kFirstValidAddress);
   const Address end = start + bytes;
+  uint64_t seg = start >> segment_bits_;
+  const bool objects = has_objects_[f].load(std::memory_order_relaxed) != 0;
+  // Records of a page (or group) all start in the segment of its first byte.
+  const uint64_t object_base = objects ? object_log_tail_[seg] : 0;
+  object_staging_.clear();
   while (pos + kRecordHeaderSize <= end) {
     const LogRecord* rec = LogRecord::At(Get(pos));
     uint64_t info = rec->LoadInfo();
     if (!InfoAllocated(info)) break;
     uint64_t size = rec->size();
     if (pos + size > end) break;  // cannot happen for a sealed page; never write past it
-    EncodeForDisk(*rec, staging_.data() + (pos - start));
+    if (InfoObject(info)) {
+      // Below SafeReadOnlyAddress the object is immutable, so serialising it needs no lock.
+      // Tombstones, unpublished records and sealed (superseded) records are never read from
+      // disk: their slot stays empty.
+      const StoredObject* obj = rec->LoadObject();
+      uint32_t lock = std::atomic_ref<uint32_t>(const_cast<uint32_t&>(rec->lock_or_checksum))
+                          .load(std::memory_order_acquire);
+      ObjectDescriptor d;
+      const ObjectDescriptor* dp = nullptr;
+      if (obj != nullptr && !InfoTombstone(info) && !InfoInvalid(info) &&
+          (lock & kLockSealed) == 0) {
+        size_t before = object_staging_.size();
+        obj->Serialize(&object_staging_);
+        d.offset = object_base + before;
+        d.length = object_staging_.size() - before;
+        d.checksum = ObjectChecksum(std::string_view(object_staging_).substr(before));
+        dp = &d;
+      }
+      EncodeForDisk(*rec, staging_.data() + (pos - start), dp);
+    } else {
+      EncodeForDisk(*rec, staging_.data() + (pos - start));
+    }
     pos += size;
   }
-  uint64_t seg = start >> segment_bits_;
   uint64_t last_seg = (end - 1) >> segment_bits_;
   for (; opened_segments_ <= last_seg; ++opened_segments_) {
     Status st = device_->Open(opened_segments_);
     if (!st.ok()) return st;
+  }
+  if (!object_staging_.empty()) {
+    // Objects first: an on-disk record never points at object bytes not yet written.
+    Status st = device_->Open(kObjectLogSegmentBase + seg);
+    if (st.ok()) {
+      st = device_->Write(kObjectLogSegmentBase + seg, object_base, object_staging_.data(),
+                          object_staging_.size());
+    }
+    if (!st.ok()) return st;
+    object_log_tail_[seg] = object_base + object_staging_.size();
+    object_log_bytes_.fetch_add(object_staging_.size(), std::memory_order_relaxed);
   }
   // A group of pages may span two segments.
   Address a = start;
@@ -271,7 +319,8 @@ Status HybridLog::FlushPages() {
     uint64_t len = group_first_[f] == page ? group_len_[f] : 1;
     Address end = (page + len) << page_bits_;
     if (end > limit) break;
-    if (config_.max_disk != 0 && end - begin_.load(std::memory_order_acquire) > config_.max_disk) {
+    if (config_.max_disk != 0 &&
+        end - begin_.load(std::memory_order_acquire) + ObjectLogBytes() > config_.max_disk) {
       disk_full_.store(true, std::memory_order_release);
       return Status::NoSpace("storage.max_disk reached");
     }
@@ -312,6 +361,12 @@ void HybridLog::RemoveDeadSegments() {
   below = std::min(below, flushed_until_.load(std::memory_order_acquire) >> segment_bits_);
   for (; removed_below_segment_ < below; ++removed_below_segment_) {
     if (removed_below_segment_ < opened_segments_) (void)device_->Remove(removed_below_segment_);
+    auto it = object_log_tail_.find(removed_below_segment_);
+    if (it != object_log_tail_.end()) {
+      (void)device_->Remove(kObjectLogSegmentBase + removed_below_segment_);
+      object_log_bytes_.fetch_sub(it->second, std::memory_order_relaxed);
+      object_log_tail_.erase(it);
+    }
   }
 }
 
@@ -352,6 +407,67 @@ Status HybridLog::ReadRecordSync(Address address, std::string* out) {
   }
   out->resize(LogRecord::At(out->data())->size());
   return Status::Ok();
+}
+
+void HybridLog::FreeObject(LogRecord& rec) {
+  StoredObject* obj = rec.ExchangeObject(nullptr);
+  if (obj == nullptr) return;
+  ChargeObjects(-static_cast<int64_t>(rec.object_charge()), -1);
+  delete obj;
+}
+
+void HybridLog::FreeObjectsIn(char* buf, uint64_t bytes, uint64_t first) {
+  for (uint64_t pos = first; pos + kRecordHeaderSize <= bytes;) {
+    LogRecord* rec = LogRecord::At(buf + pos);
+    uint64_t info = rec->LoadInfo();
+    if (!InfoAllocated(info)) break;
+    uint64_t size = rec->size();
+    if (pos + size > bytes) break;
+    if (InfoObject(info)) FreeObject(*rec);
+    pos += size;
+  }
+}
+
+void HybridLog::ForEachObjectRecord(const std::function<void(LogRecord&, Address)>& fn) {
+  const Address tail = tail_.load(std::memory_order_acquire);
+  uint64_t page = head_.load(std::memory_order_acquire) >> page_bits_;
+  const uint64_t last = tail >> page_bits_;
+  while (page <= last) {
+    uint64_t f = page % frame_count_;
+    if (page_ready_[f].load(std::memory_order_acquire) != page + 1 || group_first_[f] != page) {
+      ++page;
+      continue;
+    }
+    const uint64_t len = group_len_[f];
+    if (has_objects_[f].load(std::memory_order_relaxed) != 0) {
+      char* buf = frames_[f].load(std::memory_order_acquire);
+      const uint64_t bytes = len * page_size_;
+      for (uint64_t pos = page == 0 ? kFirstValidAddress : 0; pos + kRecordHeaderSize <= bytes;) {
+        LogRecord* rec = LogRecord::At(buf + pos);
+        uint64_t info = rec->LoadInfo();
+        if (!InfoAllocated(info)) break;
+        uint64_t size = rec->size();
+        if (pos + size > bytes) break;
+        if (InfoObject(info)) fn(*rec, (page << page_bits_) + pos);
+        pos += size;
+      }
+    }
+    page += len;
+  }
+}
+
+Result<std::unique_ptr<StoredObject>> HybridLog::ReadObjectSync(Address address,
+                                                                const LogRecord& rec) {
+  ObjectDescriptor d = ReadObjectDescriptor(rec);
+  if (d.length == 0 || d.length > (uint64_t{1} << 40)) {
+    return Status::Corruption("object record without its object");
+  }
+  std::string bytes(d.length, '\0');
+  Status st = device_->Read(kObjectLogSegmentBase + (address >> segment_bits_), d.offset,
+                            bytes.data(), bytes.size());
+  if (!st.ok()) return st.code() == StatusCode::kNoSpace ? Status::IoError(st.message()) : st;
+  if (ObjectChecksum(bytes) != d.checksum) return Status::Corruption("object checksum mismatch");
+  return DeserializeObject(InfoType(rec.LoadInfo()), bytes);
 }
 
 }  // namespace ferrite::storage::hlog

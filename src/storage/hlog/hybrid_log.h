@@ -23,6 +23,13 @@
 //
 // Records larger than a page get k = ceil(size / page) consecutive pages in one buffer.
 //
+// Collection objects (log_record.h, docs/design/collections.md): an object record owns a
+// StoredObject while its page is in memory. FlushPages serialises it into the companion
+// object-log segment of the record's segment (device segment kObjectLogSegmentBase + n, deleted
+// with segment n) and writes the descriptor into the on-disk record; closing a page frees the
+// objects still owned by its records. Pages that never held an object record are neither walked
+// on close nor cost anything more to flush, so strings pay nothing.
+//
 // Thread safety: Allocate / Get / markers from any protected thread; FlushPages,
 // ShiftHeadAddress and ShiftBeginAddress from the single I/O worker.
 
@@ -33,8 +40,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "base/result.h"
 #include "base/status.h"
 #include "io/device.h"
 #include "storage/epoch/light_epoch.h"
@@ -50,6 +59,9 @@ struct HybridLogConfig {
   uint32_t segment_bits = 30;   // 1 GiB segment files (>= page_bits)
   uint64_t max_disk = 0;        // bytes of log on disk; 0 = unlimited
 };
+
+// Device segment number of the object log that belongs to log segment n: kObjectLogSegmentBase + n.
+inline constexpr uint64_t kObjectLogSegmentBase = uint64_t{1} << 40;
 
 // Outcome of Allocate when it returns kInvalidAddress.
 enum class AllocFailure : uint8_t { kNone, kRetryLater, kTooLarge };
@@ -95,6 +107,40 @@ class HybridLog {
     frame_limit_.store(std::max<uint64_t>(pages, 4), std::memory_order_relaxed);
   }
 
+  // --- collection objects -----------------------------------------------------------------
+  // Marks the page of `address` as holding an object record, so closing it frees the objects.
+  // REQUIRES: protected; called before the record is published.
+  void NoteObjectRecord(Address address) {
+    auto& flag = has_objects_[(address >> page_bits_) % frame_count_];
+    if (flag.load(std::memory_order_relaxed) == 0) flag.store(1, std::memory_order_relaxed);
+  }
+  // Adds to the live-object accounting (bytes may be negative).
+  void ChargeObjects(int64_t bytes, int64_t count) {
+    object_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    if (count != 0) objects_.fetch_add(count, std::memory_order_relaxed);
+  }
+  uint64_t ObjectBytes() const {
+    return static_cast<uint64_t>(
+        std::max<int64_t>(0, object_bytes_.load(std::memory_order_relaxed)));
+  }
+  uint64_t ObjectCount() const {
+    return static_cast<uint64_t>(std::max<int64_t>(0, objects_.load(std::memory_order_relaxed)));
+  }
+  // Takes `rec`'s object out of its slot, uncharges it and deletes it. REQUIRES: no other thread
+  // can be using the object (the record's exclusive lock, an unpublished record, or a closed
+  // page).
+  void FreeObject(LogRecord& rec);
+  // Calls `fn` for every published-or-not object record in memory at or above HeadAddress, on
+  // pages that hold objects. A record being written concurrently at the tail may be missed.
+  // REQUIRES: protected.
+  void ForEachObjectRecord(const std::function<void(LogRecord&, Address)>& fn);
+  // Reads and rebuilds the object of the on-disk object record `rec` found at `address`.
+  // Corruption when the bytes fail their checksum or do not parse. Thread-safe; REQUIRES:
+  // protected (the segment may not be deleted meanwhile).
+  Result<std::unique_ptr<StoredObject>> ReadObjectSync(Address address, const LogRecord& rec);
+  // Bytes of object-log segments on disk.
+  uint64_t ObjectLogBytes() const { return object_log_bytes_.load(std::memory_order_relaxed); }
+
   // --- I/O worker side -------------------------------------------------------------------
   // Writes pages [FlushedUntil, SafeReadOnly) to disk. Returns the first error (sticky until a
   // later call succeeds), kNoSpace when max_disk forbids another page, OK otherwise.
@@ -138,6 +184,8 @@ class HybridLog {
   void OnPagesOpened(uint64_t newest_page);
   void ClosePages(Address from, Address to);
   Status FlushOnePage(uint64_t page);
+  // Frees the objects of the records in `bytes` of `buf`, starting at `first`.
+  void FreeObjectsIn(char* buf, uint64_t bytes, uint64_t first);
   static void AdvanceMax(std::atomic<Address>& a, Address v);
 
   const HybridLogConfig config_;
@@ -171,6 +219,11 @@ class HybridLog {
   // Free frames a waiting large allocation needs ahead of the tail (0: the default of 2).
   std::atomic<uint64_t> wanted_spare_{0};
   std::atomic<uint64_t> frame_limit_{~uint64_t{0}};
+  // Per frame: its page holds (or held) an object record. Reset when the frame is reopened.
+  std::unique_ptr<std::atomic<uint8_t>[]> has_objects_;
+  std::atomic<int64_t> object_bytes_{0};
+  std::atomic<int64_t> objects_{0};
+  std::atomic<uint64_t> object_log_bytes_{0};
 
   // Worker-only state.
   std::vector<char> staging_;
@@ -181,6 +234,8 @@ class HybridLog {
   std::atomic<bool> disk_full_{false};
   std::atomic<uint64_t> dead_below_segment_{0};  // segments below this may be deleted
   uint64_t removed_below_segment_ = 0;           // worker-only
+  std::string object_staging_;                   // worker-only: one page's serialised objects
+  std::unordered_map<uint64_t, uint64_t> object_log_tail_;  // worker-only: segment -> bytes
 };
 
 }  // namespace ferrite::storage::hlog

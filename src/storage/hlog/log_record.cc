@@ -28,13 +28,36 @@ uint32_t RecordChecksum(uint64_t info, const char* rec, uint64_t size) {
   return static_cast<uint32_t>(XXH3_64bits_digest(&state));
 }
 
-void EncodeForDisk(const LogRecord& rec, char* out) {
+ObjectDescriptor ReadObjectDescriptor(const LogRecord& disk_record) {
+  ObjectDescriptor d;
+  const char* slot = disk_record.object_slot();
+  std::memcpy(&d.offset, slot, 8);
+  std::memcpy(&d.length, slot + 8, 8);
+  std::memcpy(&d.checksum, slot + 16, 4);
+  return d;
+}
+
+uint32_t ObjectChecksum(std::string_view bytes) {
+  return static_cast<uint32_t>(XXH3_64bits(bytes.data(), bytes.size()));
+}
+
+void EncodeForDisk(const LogRecord& rec, char* out, const ObjectDescriptor* object) {
   uint64_t info = rec.LoadInfo();
   uint64_t size = rec.size();
   std::memcpy(out, &info, 8);
   // Bytes 8..15 are the live lock word in memory: never copied.
   std::memset(out + 8, 0, 8);
   std::memcpy(out + 16, reinterpret_cast<const char*>(&rec) + 16, size - 16);
+  if (InfoObject(info)) {
+    // A pointer means nothing on disk: the slot becomes the object-log descriptor.
+    char* slot = out + size - kObjectSlotSize;
+    std::memset(slot, 0, kObjectSlotSize);
+    if (object != nullptr) {
+      std::memcpy(slot, &object->offset, 8);
+      std::memcpy(slot + 8, &object->length, 8);
+      std::memcpy(slot + 16, &object->checksum, 4);
+    }
+  }
   uint32_t sum = RecordChecksum(info, out, size);
   std::memcpy(out + 8, &sum, 4);
 }
@@ -47,6 +70,7 @@ bool VerifyDiskRecord(const char* rec, uint64_t available) {
   if (!InfoAllocated(info)) return false;
   uint64_t size = RecordSize(r->key_len, r->value_capacity);
   if (r->value_len > r->value_capacity || size > available) return false;
+  if (InfoObject(info) && (r->value_capacity < kObjectSlotSize || r->value_len != 0)) return false;
   return RecordChecksum(info, rec, size) == r->lock_or_checksum;
 }
 

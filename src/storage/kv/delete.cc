@@ -1,6 +1,8 @@
 // Delete: a tombstone (FASTER's InternalDelete). In the mutable region the record's tombstone
 // bit is set in place; elsewhere a tombstone record is appended. A key whose chain continues on
 // disk returns Pending (the store must know whether a live record existed to count it).
+// A collection's object is freed at once when the tombstone is set in place; a superseded one
+// stays with its record until the page is closed (a reader may still hold it).
 
 #include "storage/kv/store_impl.h"
 
@@ -29,7 +31,10 @@ Status HybridLogSession::Delete(DbIndex db, std::string_view key) {
       return Status::NotFound();
     }
     if (locked && f.address >= log.ReadOnlyAddress()) {
-      src->StoreInfo(src->LoadInfo() | hlog::kTombstoneBit);
+      const uint64_t info = src->LoadInfo();
+      src->StoreInfo(info | hlog::kTombstoneBit);
+      // Readers of a mutable record hold its shared lock: nobody can be using the object.
+      if (hlog::InfoObject(info)) log.FreeObject(*src);
       hlog::UnlockExclusive(*src);
       AdjustCounts(this, db, old, false, kNoExpiry, 0);
       return old.expired ? Status::NotFound() : Status::Ok();

@@ -1,6 +1,8 @@
 // Read: the newest live record of a key, from whichever region holds it (FASTER's
 // InternalRead). On-disk records are not read here: the caller gets Pending and calls
-// EnsureResident, which copies the record to the tail (pending.cc).
+// EnsureResident, which copies the record to the tail (pending.cc). A collection record's object
+// is handed to the reader under the record's shared lock (or, below SafeReadOnlyAddress, where
+// nobody writes it, under epoch protection only).
 
 #include "storage/kv/store_impl.h"
 
@@ -54,12 +56,24 @@ Status HybridLogSession::Read(DbIndex db, std::string_view key, RecordReader rea
       SessionCounters::Add(counters_->read_misses);
       return Status::NotFound();
     }
+    const uint64_t info = rec.LoadInfo();
+    const StoredObject* object = nullptr;
+    if (hlog::InfoObject(info)) {
+      object = rec.LoadObject();
+      if (object == nullptr) {
+        // Detached by a concurrent FlushDb: the key is gone.
+        if (locked) hlog::UnlockShared(rec);
+        SessionCounters::Add(counters_->read_misses);
+        return Status::NotFound();
+      }
+    }
     Tier tier = f.address >= log.ReadOnlyAddress() ? Tier::kMutable : Tier::kReadOnly;
     if (inbox == StatusCode::kPending) tier = Tier::kDisk;  // fetched by EnsureResident
     SessionCounters::Add(tier == Tier::kMutable    ? counters_->reads_mutable
                          : tier == Tier::kReadOnly ? counters_->reads_read_only
                                                    : counters_->reads_disk);
-    reader(RecordView{hlog::InfoType(rec.LoadInfo()), st.expire_at_ms, rec.value(), tier});
+    reader(RecordView{hlog::InfoType(info), st.expire_at_ms,
+                      object != nullptr ? std::string_view() : rec.value(), tier, object});
     if (locked) hlog::UnlockShared(rec);
     return Status::Ok();
   }

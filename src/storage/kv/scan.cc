@@ -5,6 +5,9 @@
 //
 // Cursor: the next main-bucket index. Buckets are never removed or reordered, so every key
 // present for a whole scan lives in one bucket that the scan visits (SCAN's guarantee).
+//
+// A collection record read from disk by Scan is rebuilt into a temporary object that lives for
+// the callback only (RandomKey, which never looks at values, skips that rebuild).
 
 #include <algorithm>
 #include <chrono>
@@ -14,8 +17,8 @@
 
 namespace ferrite::storage::kv {
 
-void HybridLogSession::ScanBucket(uint64_t bucket, uint32_t phys, ScanCallback fn,
-                                  size_t* emitted) {
+void HybridLogSession::ScanBucket(uint64_t bucket, uint32_t phys, ScanCallback fn, size_t* emitted,
+                                  bool objects) {
   hlog::HybridLog& log = store_->log();
   const int64_t now = store_->Now();
   std::vector<std::string> seen;
@@ -37,10 +40,14 @@ void HybridLogSession::ScanBucket(uint64_t bucket, uint32_t phys, ScanCallback f
           // A sealed record's bytes are final, so a failed LockShared still reads safely.
           bool locked = a >= log.SafeReadOnlyAddress() && hlog::LockShared(rec);
           KeyState st = StateOf(rec, now);
-          if (st.live()) {
+          const uint64_t info = rec.LoadInfo();
+          const StoredObject* object = hlog::InfoObject(info) ? rec.LoadObject() : nullptr;
+          // An object record whose object was detached (FlushDb racing) is gone.
+          if (st.live() && (object != nullptr || !hlog::InfoObject(info))) {
             fn(rec.key(),
-               RecordView{hlog::InfoType(rec.LoadInfo()), st.expire_at_ms, rec.value(),
-                          a >= log.ReadOnlyAddress() ? Tier::kMutable : Tier::kReadOnly});
+               RecordView{hlog::InfoType(info), st.expire_at_ms,
+                          object != nullptr ? std::string_view() : rec.value(),
+                          a >= log.ReadOnlyAddress() ? Tier::kMutable : Tier::kReadOnly, object});
             ++*emitted;
           }
           if (locked) hlog::UnlockShared(rec);
@@ -57,7 +64,18 @@ void HybridLogSession::ScanBucket(uint64_t bucket, uint32_t phys, ScanCallback f
       Address prev = hlog::InfoPrev(rec.LoadInfo());
       if (rec.db == phys && first_time(rec.key())) {
         KeyState st = StateOf(rec, now);
-        if (st.live()) {
+        if (st.live() && objects && hlog::InfoObject(rec.LoadInfo())) {
+          // The object lives only for the callback (store.h, RecordView).
+          auto object = log.ReadObjectSync(a, rec);
+          if (!object) {
+            if (object.error().code() == StatusCode::kCorruption) store_->corruptions.fetch_add(1);
+            break;
+          }
+          fn(rec.key(),
+             RecordView{
+                 hlog::InfoType(rec.LoadInfo()), st.expire_at_ms, {}, Tier::kDisk, object->get()});
+          ++*emitted;
+        } else if (st.live()) {
           fn(rec.key(),
              RecordView{hlog::InfoType(rec.LoadInfo()), st.expire_at_ms, rec.value(), Tier::kDisk});
           ++*emitted;
@@ -97,7 +115,7 @@ Result<std::string> HybridLogSession::RandomKey(DbIndex db) {
                [&](std::string_view key, const RecordView&) {
                  if (keys.size() < 16) keys.emplace_back(key);
                },
-               &emitted);
+               &emitted, /*objects=*/false);
     if (!keys.empty()) return keys[rng() % keys.size()];
   }
   return Status::NotFound();

@@ -1,6 +1,8 @@
 // HybridLogSession plumbing shared by every operation: epoch protection, the chain walk, record
 // state and tail appends.
 
+#include <algorithm>
+#include <cstring>
 #include <thread>
 
 #include "storage/kv/store_impl.h"
@@ -83,10 +85,10 @@ KeyState HybridLogSession::StateOf(const LogRecord& rec) const {
 
 Address HybridLogSession::AppendRecord(uint32_t phys, std::string_view key, std::string_view value,
                                        ValueType type, int64_t expire, Address prev, bool tombstone,
-                                       Status* status, bool* retry) {
+                                       Status* status, bool* retry, uint32_t min_capacity) {
   *retry = false;
-  uint64_t size =
-      hlog::RecordSize(static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size()));
+  uint64_t size = hlog::RecordSize(static_cast<uint32_t>(key.size()),
+                                   std::max(static_cast<uint32_t>(value.size()), min_capacity));
   hlog::AllocFailure failure;
   Address a = store_->log().Allocate(size, &failure);
   if (a == hlog::kInvalidAddress) {
@@ -104,6 +106,32 @@ Address HybridLogSession::AppendRecord(uint32_t phys, std::string_view key, std:
             tombstone);
   if (!value.empty()) std::memcpy(rec->value_data(), value.data(), value.size());
   return a;
+}
+
+Address HybridLogSession::AppendObjectRecord(uint32_t phys, std::string_view key,
+                                             StoredObject* object, ValueType type, int64_t expire,
+                                             Address prev, Status* status, bool* retry) {
+  // Measured before allocating: the record must not sit half-initialised at the tail while an
+  // object walks its elements.
+  const uint64_t charge = object->MemoryUsage();
+  Address a = AppendRecord(phys, key, std::string_view(), type, expire, prev, false, status, retry,
+                           hlog::kObjectSlotSize);
+  if (a == hlog::kInvalidAddress) return a;
+  LogRecord* rec = LogRecord::At(store_->log().Get(a));
+  rec->value_len = 0;
+  std::memset(rec->object_slot(), 0, hlog::kObjectSlotSize);
+  rec->set_object_charge(charge);
+  rec->StoreObject(object);
+  store_->log().ChargeObjects(static_cast<int64_t>(charge), 1);
+  store_->log().NoteObjectRecord(a);
+  rec->StoreInfo(rec->LoadInfo() | hlog::kObjectBit);
+  return a;
+}
+
+bool HybridLogSession::UnpublishedObject(LogRecord& rec) {
+  if (rec.ExchangeObject(nullptr) == nullptr) return false;
+  store_->log().ChargeObjects(-static_cast<int64_t>(rec.object_charge()), -1);
+  return true;
 }
 
 void HybridLogSession::ReapExpired(DbIndex db, std::string_view key) {

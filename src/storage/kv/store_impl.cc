@@ -101,10 +101,36 @@ Status HybridLogStore::FlushDb(DbIndex db) {
   std::lock_guard lock(admin_mu_);
   // A fresh physical id makes every old record of the database unreachable at once; compaction
   // reclaims their bytes.
+  const uint32_t old_phys = phys_[db].load();
   phys_[db].store(next_phys_.fetch_add(1), std::memory_order_release);
   db_counters_[db].keys.store(0);
   db_counters_[db].expiring.store(0);
+  DetachObjects([old_phys](uint32_t phys) { return phys == old_phys; });
   return Status::Ok();
+}
+
+void HybridLogStore::DetachObjects(const std::function<bool(uint32_t phys)>& dead) {
+  // Strings pay nothing: without objects there is nothing to walk.
+  if (log_.ObjectCount() == 0) return;
+  HybridLogSession session(this);
+  auto retired = std::make_shared<std::vector<std::unique_ptr<StoredObject>>>();
+  {
+    OpGuard guard(&session);
+    log_.ForEachObjectRecord([&](LogRecord& rec, Address a) {
+      if (!dead(rec.db)) return;
+      // An updater of a mutable record holds its exclusive lock; wait for it. A sealed record
+      // is superseded and nobody writes it any more.
+      const bool locked = a >= log_.SafeReadOnlyAddress() && hlog::LockExclusive(rec);
+      StoredObject* obj = rec.ExchangeObject(nullptr);
+      if (obj != nullptr) {
+        log_.ChargeObjects(-static_cast<int64_t>(rec.object_charge()), -1);
+        retired->emplace_back(obj);
+      }
+      if (locked) hlog::UnlockExclusive(rec);
+    });
+  }
+  // Readers that loaded a pointer before the detach are still protected: free after them.
+  if (!retired->empty()) epoch_.BumpEpoch([retired] { retired->clear(); });
 }
 
 Status HybridLogStore::FlushAll() {
@@ -117,6 +143,7 @@ Status HybridLogStore::FlushAll() {
   // Nothing before the tail is live any more: truncate the whole log and empty the index.
   log_.ShiftBeginAddress(log_.TailAddress());
   index_.Clear();
+  DetachObjects([](uint32_t) { return true; });
   live_bytes_adjust_.fetch_sub(LiveBytes());
   WakeWorker();
   return Status::Ok();
@@ -154,7 +181,9 @@ uint64_t HybridLogStore::OverheadBytes() const {
 }
 
 uint64_t HybridLogStore::EffectiveMemoryPages() const {
-  uint64_t fixed = index_.MemoryBytes() + OverheadBytes();
+  // Collection objects live outside the frames but inside the budget: as they grow, the
+  // in-memory log shrinks, and closing its oldest pages frees their objects.
+  uint64_t fixed = index_.MemoryBytes() + OverheadBytes() + log_.ObjectBytes();
   uint64_t room = options_.max_memory > fixed ? options_.max_memory - fixed : 0;
   return room / log_.page_size();
 }
@@ -165,9 +194,11 @@ StoreStats HybridLogStore::Stats() const {
   Address tail = log_.TailAddress(), flushed = log_.FlushedUntilAddress();
   st.bytes_mutable = tail > ro ? tail - ro : 0;
   st.bytes_read_only = ro > head ? ro - head : 0;
-  st.bytes_disk = flushed > begin ? flushed - begin : 0;
+  st.bytes_disk = (flushed > begin ? flushed - begin : 0) + log_.ObjectLogBytes();
   st.index_bytes = index_.MemoryBytes();
-  st.memory_used = st.index_bytes + log_.FrameBytes() + OverheadBytes();
+  st.object_bytes = log_.ObjectBytes();
+  st.objects = log_.ObjectCount();
+  st.memory_used = st.index_bytes + log_.FrameBytes() + OverheadBytes() + st.object_bytes;
   for (uint32_t i = 0; i < epoch::LightEpoch::kMaxSlots; ++i) {
     const SessionCounters& c = session_counters_[i];
     st.reads_mutable += c.reads_mutable.load(std::memory_order_relaxed);

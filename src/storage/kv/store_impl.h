@@ -123,11 +123,24 @@ class HybridLogSession final : public StoreSession {
   // Allocates and initialises a record at the tail (value copied from `value`); returns 0 and
   // sets *status when it cannot (Pending-like retry is handled inside unless `no_wait`).
   Address AppendRecord(uint32_t phys, std::string_view key, std::string_view value, ValueType type,
-                       int64_t expire, Address prev, bool tombstone, Status* status, bool* retry);
+                       int64_t expire, Address prev, bool tombstone, Status* status, bool* retry,
+                       uint32_t min_capacity = 0);
+  // Same for a collection record whose slot holds (and charges) `object`. The record owns the
+  // object once the caller publishes it; if the CAS fails the caller calls UnpublishedObject,
+  // which empties the slot so the page never frees it.
+  Address AppendObjectRecord(uint32_t phys, std::string_view key, StoredObject* object,
+                             ValueType type, int64_t expire, Address prev, Status* status,
+                             bool* retry);
+  // Takes the object back from a record whose CAS failed. True when the caller owns it again;
+  // false when a concurrent FlushDb detached it (it will be freed through the epoch: the caller
+  // must release it without deleting it).
+  bool UnpublishedObject(LogRecord& rec);
   // Removes an expired key found by a reader (lazy expiry). Best effort: races are harmless.
   void ReapExpired(DbIndex db, std::string_view key);
-  // Scans one main bucket (and its overflow) for live keys of `phys`.
-  void ScanBucket(uint64_t bucket, uint32_t phys, ScanCallback fn, size_t* emitted);
+  // Scans one main bucket (and its overflow) for live keys of `phys`. With `objects` false the
+  // views of collection records read from disk carry no object (the caller wants keys only).
+  void ScanBucket(uint64_t bucket, uint32_t phys, ScanCallback fn, size_t* emitted,
+                  bool objects = true);
   uint32_t slot() const { return slot_; }
   SessionCounters& counters() { return *counters_; }
   bool no_wait() const { return internal_; }
@@ -152,6 +165,11 @@ void AdjustCounts(HybridLogSession* s, DbIndex db, const KeyState& old, bool new
                   int64_t new_expire, uint64_t new_size);
 // Takes the session's disk-read result for `hash`, if any (code kOk and empty record if none).
 InboxResult TakeInboxResult(SessionInbox& inbox, uint64_t hash);
+
+// True when `b` is written as a collection record (store.h, RecordBuilder).
+inline bool BuildsObject(const RecordBuilder& b) {
+  return b.object != nullptr && b.type != ValueType::kString;
+}
 
 // Protects an operation unless the caller already did (Protect()).
 class OpGuard {
@@ -206,6 +224,9 @@ class HybridLogStore final : public Store {
   int64_t LiveBytes() const;
   uint64_t EffectiveMemoryPages() const;
   uint64_t OverheadBytes() const;
+  // Frees, through the epoch, the objects of in-memory records of the physical databases for
+  // which `dead` is true (FlushDb / FlushAll): their bytes leave the accounting at once.
+  void DetachObjects(const std::function<bool(uint32_t phys)>& dead);
 
   std::atomic<uint64_t> corruptions{0};
   std::atomic<uint64_t> evicted_keys{0};
