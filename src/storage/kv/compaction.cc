@@ -12,6 +12,10 @@
 // (docs/design/hybridlog.md). Eviction (maxmemory policy, disk full) is the same pass with
 // drop_mode 1 (drop every live record: allkeys-*) or 2 (drop live records with an expiry and
 // copy the rest: volatile-*), counting each dropped key in evicted_keys.
+//
+// A live collection record is re-materialised: its object is read from the segment's object log
+// and rebuilt, and the copy at the tail is a fresh object record (flushed again to a newer
+// object-log segment), so the old object-log file can go with its segment.
 
 #include <chrono>
 
@@ -91,6 +95,7 @@ bool HybridLogStore::CompactOldestSegment(int drop_mode) {
       const DbIndex db = LogicalDb(rec.db);
       if (db >= options_.databases) continue;  // the database was flushed
 
+      std::unique_ptr<StoredObject> object;  // a live collection's, read once
       for (int attempt = 0;; ++attempt) {
         // Is `here` still the key's newest record?
         FindResult f;
@@ -121,10 +126,25 @@ bool HybridLogStore::CompactOldestSegment(int drop_mode) {
           }
           break;
         }
+        if (hlog::InfoObject(info) && object == nullptr) {
+          auto read = log_.ReadObjectSync(here, rec);
+          if (!read) {
+            if (read.error().code() != StatusCode::kCorruption) return false;  // retry later
+            // Like a record failing its checksum: counted, and the key is lost with the segment.
+            corruptions.fetch_add(1);
+            AdjustCounts(s, db, old, false, kNoExpiry, 0);
+            break;
+          }
+          object = std::move(read).value();
+        }
         Status ast;
         bool retry = false;
-        Address na = s->AppendRecord(rec.db, rec.key(), rec.value(), hlog::InfoType(info),
-                                     rec.expire_at_ms, f.entry.address(), false, &ast, &retry);
+        Address na =
+            object != nullptr
+                ? s->AppendObjectRecord(rec.db, rec.key(), object.get(), hlog::InfoType(info),
+                                        rec.expire_at_ms, f.entry.address(), &ast, &retry)
+                : s->AppendRecord(rec.db, rec.key(), rec.value(), hlog::InfoType(info),
+                                  rec.expire_at_ms, f.entry.address(), false, &ast, &retry);
         if (na == hlog::kInvalidAddress) {
           if (!retry || attempt > 200) return false;
           // The tail is full: flush and evict inline (this is the worker), then retry.
@@ -140,10 +160,16 @@ bool HybridLogStore::CompactOldestSegment(int drop_mode) {
         if (f.entry.slot->compare_exchange_strong(
                 expected, index::MakeEntry(index::EntryTag(f.entry.entry), na),
                 std::memory_order_acq_rel)) {
+          if (object != nullptr) (void)object.release();  // the record owns it now
           break;
         }
         LogRecord* nr = LogRecord::At(log_.Get(na));
+        const bool stolen = object != nullptr && !s->UnpublishedObject(*nr);
         nr->StoreInfo(nr->LoadInfo() | hlog::kInvalidBit);
+        if (stolen) {
+          (void)object.release();  // a FlushDb took it: the database is gone
+          break;
+        }
       }
     }
     // Let epoch actions (flush, eviction) proceed between pages.

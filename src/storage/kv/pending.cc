@@ -2,7 +2,9 @@
 // disk it queues a DiskRequest. The I/O worker reads records asynchronously (io_uring), follows
 // the chain until it finds the key or its end, and copies what it found (the record, or a
 // tombstone meaning "absent") to the tail with a conditional CAS, so the retried command finds
-// the key's newest state in memory. Then it calls the batch's ResidencyWaiter.
+// the key's newest state in memory. Then it calls the batch's ResidencyWaiter. A collection
+// record's object is read from the object log and rebuilt (DeserializeObject) before the copy,
+// which makes it a fresh object record at the tail.
 
 #include <algorithm>
 
@@ -109,6 +111,23 @@ void HybridLogStore::OnReadDone(DiskRequest* req, Status st) {
     return;
   }
   if (rec->db == req->phys && rec->key() == req->key) {
+    const uint64_t info = rec->LoadInfo();
+    if (hlog::InfoObject(info) && !hlog::InfoTombstone(info)) {
+      // The collection comes from the object log, read here on the worker (synchronously, like
+      // the tail of a large record).
+      auto object = log_.ReadObjectSync(req->address, *rec);
+      if (!object) {
+        if (object.error().code() != StatusCode::kCorruption) {
+          FinishRequest(req, StatusCode::kIoError);
+          return;
+        }
+        corruptions.fetch_add(1, std::memory_order_relaxed);
+        req->address = hlog::kInvalidAddress;
+        req->status = Status::Corruption("collection failed its checksum");
+      } else {
+        req->object = std::move(object).value();
+      }
+    }
     if (!CopyToTail(req)) deferred_.push_back(req);
     return;
   }
@@ -144,13 +163,19 @@ bool HybridLogStore::CopyToTail(DiskRequest* req) {
       // Newer records reached disk since the walk began: walk again from the new start.
       req->walk_start = req->address = f.disk_address;
       req->status = Status::Ok();
+      req->object.reset();
       IssueRead(req);
       return true;
     }
     const bool live = old.live();
+    const bool object = live && req->object != nullptr;
     Status st;
     bool retry = false;
-    Address na = s->AppendRecord(req->phys, req->key, live ? disk->value() : std::string_view(),
+    Address na =
+        object ? s->AppendObjectRecord(req->phys, req->key, req->object.get(),
+                                       hlog::InfoType(disk->LoadInfo()), old.expire_at_ms,
+                                       f.entry.address(), &st, &retry)
+               : s->AppendRecord(req->phys, req->key, live ? disk->value() : std::string_view(),
                                  live ? hlog::InfoType(disk->LoadInfo()) : ValueType::kString,
                                  live ? old.expire_at_ms : kNoExpiry, f.entry.address(),
                                  /*tombstone=*/!live, &st, &retry);
@@ -161,7 +186,7 @@ bool HybridLogStore::CopyToTail(DiskRequest* req) {
       if (corrupt) {
         FinishRequest(req, StatusCode::kCorruption);
       } else if (live) {
-        FinishRequest(req, StatusCode::kOk, std::move(req->buf));
+        FinishRequest(req, StatusCode::kOk, std::move(req->buf), std::move(req->object));
       } else {
         FinishRequest(req, StatusCode::kNotFound);
       }
@@ -171,6 +196,7 @@ bool HybridLogStore::CopyToTail(DiskRequest* req) {
     if (f.entry.slot->compare_exchange_strong(expected,
                                               index::MakeEntry(index::EntryTag(f.entry.entry), na),
                                               std::memory_order_acq_rel)) {
+      if (object) (void)req->object.release();  // the record owns it now
       if (old.expired) AdjustCounts(s, req->db, old, false, kNoExpiry, 0);
       FinishRequest(req, corrupt ? StatusCode::kCorruption
                          : live  ? StatusCode::kPending  // "served from disk" for Read's tier
@@ -178,17 +204,25 @@ bool HybridLogStore::CopyToTail(DiskRequest* req) {
       return true;
     }
     LogRecord* nr = LogRecord::At(log_.Get(na));
+    if (object && !s->UnpublishedObject(*nr)) {
+      // A FlushDb took the object: the database is gone, and so is the key.
+      (void)req->object.release();
+      nr->StoreInfo(nr->LoadInfo() | hlog::kInvalidBit);
+      FinishRequest(req, StatusCode::kOk);
+      return true;
+    }
     nr->StoreInfo(nr->LoadInfo() | hlog::kInvalidBit);
   }
 }
 
-void HybridLogStore::FinishRequest(DiskRequest* req, StatusCode outcome, std::string record) {
+void HybridLogStore::FinishRequest(DiskRequest* req, StatusCode outcome, std::string record,
+                                   std::unique_ptr<StoredObject> object) {
   if (outcome != StatusCode::kOk || !record.empty()) {
     SessionInbox& inbox = *req->inbox;
     std::lock_guard lock(inbox.mu);
     // Results nobody consumed (the command never read the key) must not pile up.
     if (inbox.results.size() > 1024) inbox.results.clear();
-    inbox.results.push_back(InboxResult{req->hash, outcome, std::move(record)});
+    inbox.results.push_back(InboxResult{req->hash, outcome, std::move(record), std::move(object)});
     inbox.nonempty.store(true, std::memory_order_release);
   }
   pending_reads.fetch_sub(1, std::memory_order_relaxed);

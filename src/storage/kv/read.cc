@@ -29,8 +29,9 @@ Status HybridLogSession::Read(DbIndex db, std::string_view key, RecordReader rea
       KeyState st = StateOf(rec);
       if (st.live()) {
         SessionCounters::Add(counters_->reads_disk);
-        reader(
-            RecordView{hlog::InfoType(rec.LoadInfo()), st.expire_at_ms, rec.value(), Tier::kDisk});
+        reader(RecordView{hlog::InfoType(rec.LoadInfo()), st.expire_at_ms,
+                          fetched.object != nullptr ? std::string_view() : rec.value(), Tier::kDisk,
+                          fetched.object.get()});
         return Status::Ok();
       }
       SessionCounters::Add(counters_->read_misses);

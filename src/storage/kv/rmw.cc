@@ -129,9 +129,16 @@ Status HybridLogSession::Rmw(DbIndex db, std::string_view key, RmwFunctions& fns
       AdjustCounts(this, db, old, false, kNoExpiry, 0);
       return Status::Ok();
     }
+    const bool write_object = as_object && !remove;
+    if (write_object && !no_wait() && store_->ObjectsOverBudget()) {
+      // Objects fill memory: wait for the worker to close pages (freeing their objects).
+      unlock();
+      Status wait = WaitForObjectBudget(this, attempt);
+      if (!wait.ok()) return wait;
+      continue;
+    }
     Status ast;
     bool retry = false;
-    const bool write_object = as_object && !remove;
     Address na = write_object
                      ? AppendObjectRecord(phys, key, out.object.get(), out.type, out.expire_at_ms,
                                           f.entry.address(), &ast, &retry)

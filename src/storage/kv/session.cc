@@ -154,6 +154,13 @@ Status WaitForSpace(HybridLogSession* s, int attempt) {
   return Status::Ok();
 }
 
+Status WaitForObjectBudget(HybridLogSession* s, int attempt) {
+  if (attempt > kObjectBudgetAttempts) {
+    return Status::OutOfMemory("command not allowed when used memory > 'maxmemory'");
+  }
+  return WaitForSpace(s, attempt);
+}
+
 void AdjustCounts(HybridLogSession* s, DbIndex db, const KeyState& old, bool new_present,
                   int64_t new_expire, uint64_t new_size) {
   HybridLogStore::DbCounters& c = s->store()->counters(db);

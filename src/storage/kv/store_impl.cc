@@ -180,6 +180,10 @@ uint64_t HybridLogStore::OverheadBytes() const {
          sizeof(epoch::LightEpoch) + log_.page_size() + options_.databases * 64;
 }
 
+uint64_t HybridLogStore::MemoryUsed() const {
+  return index_.MemoryBytes() + log_.FrameBytes() + OverheadBytes() + log_.ObjectBytes();
+}
+
 uint64_t HybridLogStore::EffectiveMemoryPages() const {
   // Collection objects live outside the frames but inside the budget: as they grow, the
   // in-memory log shrinks, and closing its oldest pages frees their objects.
@@ -198,7 +202,7 @@ StoreStats HybridLogStore::Stats() const {
   st.index_bytes = index_.MemoryBytes();
   st.object_bytes = log_.ObjectBytes();
   st.objects = log_.ObjectCount();
-  st.memory_used = st.index_bytes + log_.FrameBytes() + OverheadBytes() + st.object_bytes;
+  st.memory_used = MemoryUsed();
   for (uint32_t i = 0; i < epoch::LightEpoch::kMaxSlots; ++i) {
     const SessionCounters& c = session_counters_[i];
     st.reads_mutable += c.reads_mutable.load(std::memory_order_relaxed);

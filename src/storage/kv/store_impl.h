@@ -89,6 +89,7 @@ struct InboxResult {
   uint64_t hash = 0;
   StatusCode code = StatusCode::kOk;
   std::string record;
+  std::unique_ptr<StoredObject> object;  // the record's collection, rebuilt from the object log
 };
 
 struct SessionInbox {
@@ -157,6 +158,12 @@ class HybridLogSession final : public StoreSession {
   std::string disk_buf_;  // scan reads
 };
 
+// A writer that would add a collection object while the store is over max_memory waits for the
+// worker to close pages (freeing their objects) this many times before answering OutOfMemory.
+inline constexpr int kObjectBudgetAttempts = 2000;
+// Waits for the object budget (see above): OK to retry, or the status to return.
+Status WaitForObjectBudget(HybridLogSession* s, int attempt);
+
 // Waits for the worker to free tail space; returns the error that blocks writes, if any.
 // REQUIRES: protected, holding no record lock.
 Status WaitForSpace(HybridLogSession* s, int attempt);
@@ -224,6 +231,12 @@ class HybridLogStore final : public Store {
   int64_t LiveBytes() const;
   uint64_t EffectiveMemoryPages() const;
   uint64_t OverheadBytes() const;
+  // Everything the engine holds in memory (StoreStats::memory_used).
+  uint64_t MemoryUsed() const;
+  // True while collection objects push memory_used above max_memory: new objects wait.
+  bool ObjectsOverBudget() const {
+    return log_.ObjectCount() != 0 && MemoryUsed() > options_.max_memory;
+  }
   // Frees, through the epoch, the objects of in-memory records of the physical databases for
   // which `dead` is true (FlushDb / FlushAll): their bytes leave the accounting at once.
   void DetachObjects(const std::function<bool(uint32_t phys)>& dead);
@@ -244,7 +257,8 @@ class HybridLogStore final : public Store {
   void IssueRead(DiskRequest* req);
   void OnReadDone(DiskRequest* req, Status st);
   bool CopyToTail(DiskRequest* req);  // false: retry later (no space yet)
-  void FinishRequest(DiskRequest* req, StatusCode outcome, std::string record = {});
+  void FinishRequest(DiskRequest* req, StatusCode outcome, std::string record = {},
+                     std::unique_ptr<StoredObject> object = nullptr);
   void UpdateWriteBlock(const Status& flush_status);
   // Compaction and eviction (compaction.cc). Returns true if it made progress.
   bool MaybeCompact();
@@ -296,6 +310,8 @@ struct DiskRequest final : io::IoCallback {
   Address address;     // record being read
   std::string buf;
   Status status;
+  // The found record's collection, read from the object log before the copy to the tail.
+  std::unique_ptr<StoredObject> object;
   void OnIoComplete(Status st) override;
 };
 

@@ -12,6 +12,8 @@
 #include <set>
 
 #include "io/faulty_device.h"
+#include "io/mem_device.h"
+#include "storage/hlog/hybrid_log.h"
 #include "storage/kv/store_test_util.h"
 #include "storage/objects/hash_object.h"
 
@@ -440,6 +442,151 @@ TEST_F(ObjectStoreTest, ScanAndRandomKeySeeObjects) {
   auto key = session_->RandomKey(0);
   ASSERT_TRUE(key);
   EXPECT_TRUE(seen.count(*key));
+}
+
+TEST_F(ObjectStoreTest, ObjectsGoToDiskAndComeBack) {
+  Open();
+  ASSERT_TRUE(UpsertHash("h", {{"a", "1"}, {"b", "2"}}).ok());
+  HSet grow("big", std::string(300, 'x'));
+  ASSERT_TRUE(Rmw("h", grow).ok());
+  ASSERT_TRUE(UpsertHash("gone", {{"z", "9"}}).ok());
+  ASSERT_TRUE(Del(*session_, 0, "gone").ok());
+  ASSERT_TRUE(WaitFor([&] {
+    PushOut(4);
+    return TierOf("h") == Tier::kDisk;
+  }));
+  // Evicted: the object left memory with its page; its bytes are in the object log.
+  EXPECT_EQ(store_->Stats().objects, 0u);
+  EXPECT_TRUE(session_->Read(0, "h", [](const RecordView&) {}).IsPending());
+
+  // Scan rebuilds a temporary object for the disk record.
+  std::optional<Fields> scanned;
+  uint64_t cursor = 0;
+  do {
+    cursor = session_->Scan(0, cursor, 100, [&](std::string_view key, const RecordView& r) {
+      if (key == "h") {
+        EXPECT_EQ(r.tier, Tier::kDisk);
+        ASSERT_NE(r.object, nullptr);
+        scanned = FieldsOf(*r.object);
+      }
+    });
+  } while (cursor != 0);
+  const Fields want{{"a", "1"}, {"b", "2"}, {"big", std::string(300, 'x')}};
+  EXPECT_EQ(scanned, want);
+  EXPECT_EQ(store_->Stats().objects, 0u) << "the scan's object was temporary";
+
+  // A pending read copies it to the tail as a fresh object record.
+  Tier tier = Tier::kMutable;
+  EXPECT_EQ(GetHash("h", 0, &tier), want);
+  EXPECT_EQ(tier, Tier::kDisk);
+  EXPECT_EQ(TierOf("h"), Tier::kMutable);
+  EXPECT_EQ(store_->Stats().objects, 1u);
+  EXPECT_EQ(GetHash("gone"), std::nullopt);
+  // And updates in place from there.
+  HSet c("c", "3");
+  ASSERT_TRUE(Rmw("h", c).ok());
+  EXPECT_EQ(c.path, "in_place");
+
+  // An RMW of a record on disk goes pending, then copies.
+  ASSERT_TRUE(WaitFor([&] {
+    PushOut(4);
+    return TierOf("h") == Tier::kDisk;
+  }));
+  HSet d("d", "4");
+  EXPECT_TRUE(session_->Rmw(0, "h", d).IsPending());
+  ASSERT_TRUE(Rmw("h", d).ok());
+  Fields all = want;
+  all["c"] = "3";
+  all["d"] = "4";
+  EXPECT_EQ(GetHash("h"), all);
+  EXPECT_EQ(store_->KeyCount(0), 1u);
+  EXPECT_GT(store_->Stats().bytes_disk, 0u);
+}
+
+TEST_F(ObjectStoreTest, CorruptObjectLogIsReportedNeverServed) {
+  Open();
+  ASSERT_TRUE(UpsertHash("h", {{"field", "value"}}).ok());
+  ASSERT_TRUE(WaitFor([&] {
+    PushOut(4);
+    return TierOf("h") == Tier::kDisk;
+  }));
+  // The object bytes of segment 0 start at offset 0 of its object log.
+  ASSERT_TRUE(dev_->FlipBitForTest(hlog::kObjectLogSegmentBase + 0, 8).ok());
+  Status st;
+  std::optional<Fields> got;
+  st = Resolve(*session_, 0, "h", [&] {
+    return session_->Read(0, "h", [&](const RecordView& r) { got = FieldsOf(*r.object); });
+  });
+  EXPECT_EQ(st.code(), StatusCode::kCorruption) << st.ToString();
+  EXPECT_EQ(got, std::nullopt);
+  EXPECT_GE(store_->Stats().corrupt_records, 1u);
+  EXPECT_EQ(GetHash("h"), std::nullopt);
+  // The key can be written again.
+  ASSERT_TRUE(UpsertHash("h", {{"new", "1"}}).ok());
+  EXPECT_EQ(GetHash("h"), (Fields{{"new", "1"}}));
+}
+
+TEST_F(ObjectStoreTest, CompactionRematerialisesCollections) {
+  Open();
+  // A few long-lived hashes, then many overwrites of other keys so compaction runs.
+  std::map<std::string, Fields> model;
+  for (int i = 0; i < 20; ++i) {
+    std::string key = "keep" + std::to_string(i);
+    model[key] = {{"i", std::to_string(i)}, {"pad", std::string(50 + i, 'p')}};
+    ASSERT_TRUE(UpsertHash(key, model[key]).ok());
+  }
+  // Enough keys that each is read-only (so superseded by a copy) when it is rewritten.
+  for (int round = 0; round < 15; ++round) {
+    for (int i = 0; i < 400; ++i) {
+      std::string key = "churn" + std::to_string(i);
+      model[key] = {{"round", std::to_string(round)}};
+      ASSERT_TRUE(UpsertHash(key, model[key]).ok());
+    }
+  }
+  ASSERT_TRUE(WaitFor([&] { return store_->Stats().compactions >= 2; }));
+  for (const auto& [key, fields] : model) EXPECT_EQ(GetHash(key), fields) << key;
+  EXPECT_EQ(store_->KeyCount(0), model.size());
+  // The object logs of compacted segments were deleted with them.
+  auto* mem = static_cast<io::MemDevice*>(&dev_->inner());
+  char byte;
+  ASSERT_TRUE(
+      WaitFor([&] { return !mem->Read(hlog::kObjectLogSegmentBase + 0, 0, &byte, 1).ok(); }));
+}
+
+TEST_F(ObjectStoreTest, LargerThanMemoryCollections) {
+  Open(/*memory_pages=*/16);
+  const StoreStats s0 = store_->Stats();
+  // Thousands of collections whose objects alone are many times max_memory.
+  const int n = 3000;
+  auto fields = [](int i) {
+    Fields f;
+    for (int j = 0; j < 16; ++j) {
+      f["f" + std::to_string(j)] = std::to_string(i) + std::string(60, 'v');
+    }
+    return f;
+  };
+  uint64_t max_used = 0, total = 0;
+  for (int i = 0; i < n; ++i) {
+    total += MakeHash(fields(i))->MemoryUsage();
+    ASSERT_TRUE(UpsertHash("h" + std::to_string(i), fields(i)).ok()) << i;
+    max_used = std::max(max_used, store_->Stats().memory_used);
+  }
+  EXPECT_GT(total, 5 * s0.max_memory);
+  // Objects are charged in memory_used, and the budget holds them back: at most one page's worth
+  // of collections beyond it (the tail page cannot be evicted).
+  EXPECT_LT(max_used, s0.max_memory + 4096 / 64 * MakeHash(fields(0))->MemoryUsage());
+  EXPECT_EQ(store_->KeyCount(0), static_cast<uint64_t>(n));
+  for (int i = 0; i < n; i += 7) {
+    ASSERT_EQ(GetHash("h" + std::to_string(i)), fields(i)) << i;
+  }
+  // Updates of disk-resident collections through Rmw.
+  for (int i = 0; i < n; i += 97) {
+    HSet up("extra", "1");
+    ASSERT_TRUE(Rmw("h" + std::to_string(i), up).ok());
+    Fields want = fields(i);
+    want["extra"] = "1";
+    EXPECT_EQ(GetHash("h" + std::to_string(i)), want);
+  }
 }
 
 }  // namespace

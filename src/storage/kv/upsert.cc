@@ -33,6 +33,11 @@ Status HybridLogSession::Upsert(DbIndex db, std::string_view key, const RecordBu
   const uint64_t hash = HybridLogStore::HashKey(phys, key);
   hlog::HybridLog& log = store_->log();
   for (int attempt = 0;; ++attempt) {
+    if (as_object && store_->ObjectsOverBudget()) {
+      Status wait = WaitForObjectBudget(this, attempt);
+      if (!wait.ok()) return wait;
+      continue;
+    }
     FindResult f;
     if (Find(phys, key, hash, /*create=*/true, &f) == Found::kOnDisk) return Status::Pending();
     LogRecord* src = f.record;

@@ -4,6 +4,7 @@
 // reads, retry copies that waited for tail space, and compact. Between steps it waits on the
 // io_uring (reads in flight) or a condition variable (new work) with a short timeout.
 
+#include <algorithm>
 #include <chrono>
 
 #include "storage/kv/store_impl.h"
@@ -60,6 +61,11 @@ void HybridLogStore::WorkerStep() {
   const uint64_t pages = EffectiveMemoryPages();
   log_.SetFrameLimit(pages);
   Address desired = log_.DesiredHeadAddress(pages);
+  if (ObjectsOverBudget()) {
+    // Even the smallest in-memory log holds too many collection bytes: keep only the tail page,
+    // so every other page is flushed and closed and its objects freed.
+    desired = std::max(desired, log_.TailAddress() & ~(log_.page_size() - 1));
+  }
   if (log_.FlushedUntilAddress() < desired) log_.ShiftReadOnlyAddress(desired);
   log_.ShiftHeadAddress(desired);
 
