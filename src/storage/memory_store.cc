@@ -1,5 +1,6 @@
 #include "storage/memory_store.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <random>
@@ -16,7 +17,17 @@ struct Entry {
   ValueType type;
   int64_t expire_at_ms;
   std::string value;
+  // A collection (store.h): owned here; Rmw always copies, so it changes only by replacement.
+  std::unique_ptr<StoredObject> object;
+  RecordView View() const {
+    return RecordView{type, expire_at_ms, object ? std::string_view() : std::string_view(value),
+                      Tier::kMutable, object.get()};
+  }
 };
+
+bool BuildsObject(const RecordBuilder& b) {
+  return b.object != nullptr && b.type != ValueType::kString;
+}
 
 struct Shard {
   std::mutex mu;
@@ -104,6 +115,9 @@ class MemoryStoreImpl final : public Store {
     st.reads_mutable = reads_.load();
     st.read_misses = misses_.load();
     st.expired_keys = expired_.load();
+    st.objects = static_cast<uint64_t>(std::max<int64_t>(0, objects_.load()));
+    st.object_bytes = static_cast<uint64_t>(std::max<int64_t>(0, object_bytes_.load()));
+    st.memory_used = st.object_bytes;
     return st;
   }
 
@@ -114,9 +128,16 @@ class MemoryStoreImpl final : public Store {
   static bool Expired(const Entry& e, int64_t now) {
     return e.expire_at_ms != kNoExpiry && e.expire_at_ms <= now;
   }
-  static void Forget(Database& d, const Entry& e) {
+  // Called for every entry that leaves a map (or whose object is replaced, via Uncharge).
+  void Forget(Database& d, const Entry& e) {
     d.keys.fetch_sub(1);
     if (e.expire_at_ms != kNoExpiry) d.expiring.fetch_sub(1);
+    Uncharge(e);
+  }
+  void Uncharge(const Entry& e) {
+    if (e.object == nullptr) return;
+    objects_.fetch_sub(1);
+    object_bytes_.fetch_sub(static_cast<int64_t>(e.object->MemoryUsage()));
   }
   // Finds a live entry, reaping it if expired. REQUIRES: shard lock held.
   Entry* FindLive(Database& d, Shard& s, std::string_view key) {
@@ -130,21 +151,40 @@ class MemoryStoreImpl final : public Store {
     }
     return &it->second;
   }
+  // Stores `r` (taking its object, if it builds one). An empty collection deletes the key.
   void Put(Database& d, Shard& s, std::string_view key, const RecordBuilder& r) {
+    const bool object = BuildsObject(r);
+    if (object && r.object->Length() == 0) {
+      auto it = s.map.find(std::string(key));
+      if (it != s.map.end()) {
+        Forget(d, it->second);
+        s.map.erase(it);
+      }
+      r.object.reset();
+      return;
+    }
     auto [it, inserted] = s.map.try_emplace(std::string(key));
     if (inserted) {
       d.keys.fetch_add(1);
-    } else if (it->second.expire_at_ms != kNoExpiry) {
-      d.expiring.fetch_sub(1);
+    } else {
+      if (it->second.expire_at_ms != kNoExpiry) d.expiring.fetch_sub(1);
+      Uncharge(it->second);
     }
     if (r.expire_at_ms != kNoExpiry) d.expiring.fetch_add(1);
-    it->second = Entry{r.type, r.expire_at_ms, r.value};
+    if (object) {
+      objects_.fetch_add(1);
+      object_bytes_.fetch_add(static_cast<int64_t>(r.object->MemoryUsage()));
+      it->second = Entry{r.type, r.expire_at_ms, std::string(), std::move(r.object)};
+    } else {
+      it->second = Entry{r.type, r.expire_at_ms, r.value, nullptr};
+    }
   }
 
   std::mutex swap_mu_;
   std::vector<std::unique_ptr<Database>> dbs_;
   ClockFn clock_;
   std::atomic<uint64_t> reads_{0}, misses_{0}, expired_{0};
+  std::atomic<int64_t> objects_{0}, object_bytes_{0};
 };
 
 Status MemorySession::Read(DbIndex db, std::string_view key, RecordReader reader) {
@@ -157,11 +197,14 @@ Status MemorySession::Read(DbIndex db, std::string_view key, RecordReader reader
     return Status::NotFound();
   }
   store_->reads_.fetch_add(1, std::memory_order_relaxed);
-  reader(RecordView{e->type, e->expire_at_ms, e->value, Tier::kMutable});
+  reader(e->View());
   return Status::Ok();
 }
 
 Status MemorySession::Upsert(DbIndex db, std::string_view key, const RecordBuilder& record) {
+  if (BuildsObject(record) && record.object->type() != record.type) {
+    return Status::InvalidArgument("object type differs from the record type");
+  }
   Database& d = store_->db(db);
   Shard& s = MemoryStoreImpl::ShardFor(d, key);
   std::lock_guard lock(s.mu);
@@ -176,15 +219,23 @@ Status MemorySession::Rmw(DbIndex db, std::string_view key, RmwFunctions& fns) {
   Entry* e = store_->FindLive(d, s, key);
   RecordBuilder out;
   Status st;
+  auto mismatched = [&] { return BuildsObject(out) && out.object->type() != out.type; };
   if (!e) {
     st = fns.InitialUpdate(out);
+    if (st.ok() && mismatched()) st = Status::InvalidArgument("object type differs");
     if (st.ok()) store_->Put(d, s, key, out);
     return st;
   }
   out.type = e->type;
   out.expire_at_ms = e->expire_at_ms;
-  out.value = e->value;
-  st = fns.CopyUpdate(RecordView{e->type, e->expire_at_ms, e->value, Tier::kMutable}, out);
+  // Copy-update semantics, like the engine outside its mutable region: the updater edits a clone.
+  if (e->object != nullptr) {
+    out.object = e->object->Clone();
+  } else {
+    out.value = e->value;
+  }
+  st = fns.CopyUpdate(e->View(), out);
+  if (st.ok() && mismatched()) st = Status::InvalidArgument("object type differs");
   if (st.ok()) {
     store_->Put(d, s, key, out);
   } else if (st.IsNotFound()) {
@@ -218,7 +269,7 @@ uint64_t MemorySession::Scan(DbIndex db, uint64_t cursor, size_t count, ScanCall
     uint64_t i = 0;
     for (auto& [k, e] : s.map) {
       if (i++ < pos) continue;
-      if (!MemoryStoreImpl::Expired(e, now)) fn(k, RecordView{e.type, e.expire_at_ms, e.value});
+      if (!MemoryStoreImpl::Expired(e, now)) fn(k, e.View());
       ++pos;
       if (++visited >= count && pos < s.map.size()) return (shard << 32) | pos;
     }
