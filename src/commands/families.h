@@ -32,6 +32,7 @@ std::span<const CommandBinding> ConfigFamily();       // CONFIG GET|SET|RESETSTA
 std::span<const CommandBinding> CommandFamily();      // COMMAND COUNT|INFO|DOCS|GETKEYS|LIST
 std::span<const CommandBinding> TransactionFamily();  // MULTI EXEC DISCARD WATCH UNWATCH
 std::span<const CommandBinding> SlowlogFamily();      // SLOWLOG GET|LEN|RESET|HELP
+std::span<const CommandBinding> ListFamily();         // LPUSH LPOP LRANGE LMOVE BLPOP BLMPOP ...
 
 // Every family above, in registration order.
 std::span<std::span<const CommandBinding> (*const)()> AllFamilies();

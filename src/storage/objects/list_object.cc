@@ -55,6 +55,55 @@ void ListObject::Erase(size_t first, size_t last) {
   elements_.erase(begin, end);
 }
 
+void ListObject::Rotate(bool from_front, bool to_front) {
+  if (from_front == to_front) return;
+  // A moved string keeps its buffer, so heap_bytes_ is unchanged.
+  if (from_front) {
+    elements_.push_back(std::move(elements_.front()));
+    elements_.pop_front();
+  } else {
+    elements_.push_front(std::move(elements_.back()));
+    elements_.pop_back();
+  }
+}
+
+namespace {
+
+// Compacts [first, last) by swapping survivors forward, so every string keeps its own buffer and
+// the heap accounting stays exact; returns the end of the survivors (the removed ones follow it).
+template <typename It>
+It CompactMatching(It first, It last, std::string_view v, size_t limit, size_t* removed,
+                   size_t* removed_heap) {
+  It out = first;
+  for (It it = first; it != last; ++it) {
+    if ((limit == 0 || *removed < limit) && *it == v) {
+      ++*removed;
+      *removed_heap += HeapBytes(*it);
+      continue;
+    }
+    if (out != it) out->swap(*it);
+    ++out;
+  }
+  return out;
+}
+
+}  // namespace
+
+size_t ListObject::RemoveMatching(std::string_view v, size_t limit, bool from_tail) {
+  size_t removed = 0, removed_heap = 0;
+  if (from_tail) {
+    auto end =
+        CompactMatching(elements_.rbegin(), elements_.rend(), v, limit, &removed, &removed_heap);
+    elements_.erase(elements_.begin(), end.base());
+  } else {
+    auto end =
+        CompactMatching(elements_.begin(), elements_.end(), v, limit, &removed, &removed_heap);
+    elements_.erase(end, elements_.end());
+  }
+  heap_bytes_ -= removed_heap;
+  return removed;
+}
+
 void ListObject::Serialize(std::string* out) const {
   PutHeader(out, elements_.size());
   for (const std::string& e : elements_) PutString(out, e);

@@ -39,6 +39,12 @@ class ListObject final : public StoredObject {
   void Set(size_t i, std::string_view v);
   void Insert(size_t i, std::string_view v);  // before position i (i == size() appends)
   void Erase(size_t first, size_t last);      // removes [first, last)
+  // Moves the element at one end to an end (LMOVE with source == destination) without copying
+  // it. REQUIRES: !empty().
+  void Rotate(bool from_front, bool to_front);
+  // Removes the elements equal to `v`, at most `limit` of them (0: all), scanning from the head
+  // or from the tail (LREM). One pass; the survivors keep their order. Returns how many went.
+  size_t RemoveMatching(std::string_view v, size_t limit, bool from_tail);
 
   // OBJECT ENCODING: "listpack" while small, "quicklist" once grown (sticky, as in Redis).
   bool quicklist_encoding = false;
