@@ -28,6 +28,7 @@
 #include "server/server_context.h"
 #include "storage/hlog/hybrid_log_store.h"
 #include "telemetry/metrics/collector.h"
+#include "telemetry/metrics/latency_info.h"
 #include "telemetry/metrics/metrics.h"
 #include "telemetry/metrics/metrics_endpoint.h"
 #include "telemetry/metrics/server_source.h"
@@ -238,6 +239,17 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
                                (config.telemetry.enabled && config.telemetry.metrics_enabled));
   metrics::Collector metrics_collector(metrics::CommandLabels(**registry));
   metrics_collector.AddSource(metrics::ServerSource(context));
+  // INFO latencystats reads the same per-command histograms (empty while recording is off).
+  std::vector<std::string> latency_names((*registry)->size());
+  for (uint32_t id = 0; id < (*registry)->size(); ++id) {
+    const server::CommandSpec& spec = (*registry)->ById(id);
+    if (spec.id < latency_names.size()) latency_names[spec.id] = std::string(spec.name);
+  }
+  context.AddInfoSection(
+      {"latencystats", false,
+       [names = std::move(latency_names)](server::ServerContext&, std::string* out) {
+         metrics::AppendLatencyStats(names, metrics::kInfoPercentiles, out);
+       }});
   runtime.AddResetStatHandler([] { metrics::ResetHistograms(); });
   std::unique_ptr<metrics::MetricsEndpoint> metrics_endpoint;
   if (config.metrics.enabled) {
