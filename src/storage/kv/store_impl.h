@@ -233,9 +233,12 @@ class HybridLogStore final : public Store {
   uint64_t OverheadBytes() const;
   // Everything the engine holds in memory (StoreStats::memory_used).
   uint64_t MemoryUsed() const;
-  // True while collection objects push memory_used above max_memory: new objects wait.
+  // True while collection objects push memory_used above max_memory although the in-memory log
+  // is already at its smallest frame cap (4 pages): new objects wait, and the worker evicts all
+  // but the tail page. Above that cap the shrinking frame cap makes room by itself.
   bool ObjectsOverBudget() const {
-    return log_.ObjectCount() != 0 && MemoryUsed() > options_.max_memory;
+    return log_.ObjectCount() != 0 && EffectiveMemoryPages() < 4 &&
+           MemoryUsed() > options_.max_memory;
   }
   // Frees, through the epoch, the objects of in-memory records of the physical databases for
   // which `dead` is true (FlushDb / FlushAll): their bytes leave the accounting at once.

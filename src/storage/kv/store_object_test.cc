@@ -589,5 +589,61 @@ TEST_F(ObjectStoreTest, LargerThanMemoryCollections) {
   }
 }
 
+TEST_F(ObjectStoreTest, NoSpaceFailsCollectionWritesButReadsWork) {
+  Open();
+  ASSERT_TRUE(UpsertHash("old", {{"on", "disk"}}).ok());
+  ASSERT_TRUE(WaitFor([&] {
+    PushOut(4);
+    return TierOf("old") == Tier::kDisk;
+  }));
+  ASSERT_TRUE(UpsertHash("hot", {{"in", "memory"}}).ok());
+  dev_->set_no_space(true);
+  // Collections fill memory; once flushing cannot make room, writes fail as strings do, with
+  // the builder still owning its object.
+  Status st;
+  int written = 0;
+  for (; written < 3000; ++written) {
+    RecordBuilder rb;
+    rb.type = ValueType::kHash;
+    rb.object = MakeHash({{"f", std::string(200, 'x')}});
+    std::string key = "full" + std::to_string(written);
+    st = Resolve(*session_, 1, key, [&] { return session_->Upsert(1, key, rb); });
+    if (!st.ok()) {
+      EXPECT_NE(rb.object, nullptr);
+      break;
+    }
+  }
+  EXPECT_EQ(st.code(), StatusCode::kNoSpace) << st.ToString();
+  EXPECT_TRUE(store_->Stats().write_blocked);
+  EXPECT_EQ(GetHash("hot"), (Fields{{"in", "memory"}}));
+  EXPECT_EQ(GetHash("old"), (Fields{{"on", "disk"}})) << "disk reads still work";
+  dev_->set_no_space(false);
+  ASSERT_TRUE(WaitFor([&] { return UpsertHash("after", {{"space", "1"}}).ok(); }));
+  for (int i = 0; i < written; ++i) {
+    EXPECT_EQ(GetHash("full" + std::to_string(i), 1), (Fields{{"f", std::string(200, 'x')}})) << i;
+  }
+}
+
+TEST_F(ObjectStoreTest, ObjectsBeyondTheBudgetAnswerOutOfMemory) {
+  Open();
+  const uint64_t budget = store_->Stats().max_memory;
+  // One collection larger than the whole budget is stored (nothing else can be evicted to make
+  // room for it, and it was under budget before)...
+  ASSERT_TRUE(UpsertTracked("huge", budget / 100 + 1).ok());
+  EXPECT_GT(store_->Stats().memory_used, budget);
+  // ...but while it sits in the unevictable tail page, a new collection waits for room that
+  // never comes and gets OutOfMemory; strings still work.
+  RecordBuilder rb;
+  rb.type = ValueType::kSet;
+  rb.object = std::make_unique<TrackedObject>(1);
+  EXPECT_EQ(session_->Upsert(0, "more", rb).code(), StatusCode::kOutOfMemory);
+  EXPECT_NE(rb.object, nullptr);
+  ASSERT_TRUE(Set(*session_, 0, "string", "fine").ok());
+  // Deleting the big one frees it at once, and collections can be written again.
+  ASSERT_TRUE(Del(*session_, 0, "huge").ok());
+  EXPECT_LE(store_->Stats().memory_used, budget);
+  ASSERT_TRUE(session_->Upsert(0, "more", rb).ok());
+}
+
 }  // namespace
 }  // namespace ferrite::storage
