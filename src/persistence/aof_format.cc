@@ -1,5 +1,6 @@
 #include "persistence/aof_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "base/log.h"
+#include "base/random.h"
 #include "base/string_util.h"
 
 namespace ferrite::persistence {
@@ -18,6 +20,8 @@ constexpr size_t kReadChunk = 1 << 20;
 constexpr size_t kMaxHeaderLine = 32;  // "*" or "$", up to 20 digits, "\r\n"
 constexpr int64_t kMaxArgs = 1 << 24;
 constexpr int64_t kMaxBulk = int64_t{1} << 40;
+constexpr size_t kMaxAnnotation = 1024;
+constexpr std::string_view kIdAnnotation = "ferrite-aof-id:";
 
 void AppendHeader(std::string* out, char kind, size_t n) {
   char buf[24];
@@ -40,9 +44,10 @@ size_t Digits(size_t n) {
 // Buffered sequential reader over an AofFile; parses one record at a time.
 class RecordReader {
  public:
-  RecordReader(AofFile& file, uint64_t file_size) : file_(file), file_size_(file_size) {}
+  RecordReader(AofFile& file, uint64_t file_size, uint64_t start = 0)
+      : file_(file), file_size_(file_size), base_(start) {}
 
-  enum class Outcome { kRecord, kEof, kTorn, kBad };
+  enum class Outcome { kRecord, kAnnotation, kEof, kTorn, kBad };
 
   // Parses the next record into argv_ (views into the buffer, valid until the next call).
   Outcome Next() {
@@ -51,6 +56,7 @@ class RecordReader {
     int64_t argc = 0;
     if (pos_ == end_ && !Fill(1)) return eof_ ? Outcome::kEof : Outcome::kBad;
     record_start_ = base_ + pos_;
+    if (buf_[pos_] == '#') return ReadAnnotation();
     size_t p = pos_;
     Outcome o = ReadHeader('*', &p, &argc, kMaxArgs);
     if (o != Outcome::kRecord) return o;
@@ -77,6 +83,8 @@ class RecordReader {
   }
 
   std::span<const std::string_view> argv() const { return argv_; }
+  // The text of the last kAnnotation line, without '#' and CRLF.
+  const std::string& annotation() const { return annotation_; }
   uint64_t record_start() const { return record_start_; }
   uint64_t consumed() const { return base_ + pos_; }
   const std::string& reason() const { return reason_; }
@@ -97,6 +105,25 @@ class RecordReader {
   }
 
  private:
+  // A line starting with '#' (Redis 7 annotations such as "#TS:..."; Ferrite's AOF id). Skipped
+  // by every reader, as Redis 7.0's loader and redis-check-aof do.
+  Outcome ReadAnnotation() {
+    for (;;) {
+      size_t avail = end_ - pos_;
+      const void* nl = std::memchr(buf_.data() + pos_, '\n', std::min(avail, kMaxAnnotation));
+      if (nl != nullptr) {
+        size_t len = static_cast<const char*>(nl) - (buf_.data() + pos_);
+        size_t text_end = len > 0 && buf_[pos_ + len - 1] == '\r' ? len - 1 : len;
+        annotation_.assign(buf_.data() + pos_ + 1, text_end - 1);
+        pos_ += len + 1;
+        return Outcome::kAnnotation;
+      }
+      if (avail >= kMaxAnnotation)
+        return Bad("annotation line too long at offset " + std::to_string(base_ + pos_));
+      if (!Fill(avail + 1)) return Outcome::kTorn;
+    }
+  }
+
   Outcome Bad(std::string reason) {
     reason_ = std::move(reason);
     return Outcome::kBad;
@@ -190,6 +217,7 @@ class RecordReader {
   std::vector<std::string_view> argv_;
   std::vector<std::pair<size_t, size_t>> spans_;
   std::string reason_;
+  std::string annotation_;
   Status io_error_;
 };
 
@@ -204,6 +232,40 @@ void AppendCommand(std::string* out, std::span<const std::string_view> argv) {
   }
 }
 
+std::string NewAofId() {
+  unsigned char bytes[16];
+  FillRandomBytes(bytes, sizeof bytes);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : bytes) {
+    id.push_back(kHex[b >> 4]);
+    id.push_back(kHex[b & 15]);
+  }
+  return id;
+}
+
+void AppendIdAnnotation(std::string* out, std::string_view id) {
+  out->push_back('#');
+  out->append(kIdAnnotation);
+  out->append(id);
+  out->append("\r\n");
+}
+
+Result<std::string> ReadAofId(AofIo& io, const std::string& path) {
+  auto file = io.Open(path, false);
+  if (!file) return std::move(file).error();
+  char buf[kMaxAnnotation];
+  auto n = (*file)->ReadAt(0, buf, sizeof buf);
+  if (!n) return std::move(n).error();
+  std::string_view head(buf, *n);
+  std::string prefix = "#" + std::string(kIdAnnotation);
+  size_t eol = head.find("\r\n");
+  if (head.substr(0, prefix.size()) != prefix || eol == std::string_view::npos) {
+    return std::string();
+  }
+  return std::string(head.substr(prefix.size(), eol - prefix.size()));
+}
+
 void AppendSelect(std::string* out, storage::DbIndex db) {
   std::string n = std::to_string(db);
   std::string_view argv[] = {"SELECT", n};
@@ -216,16 +278,63 @@ size_t EncodedSize(std::span<const std::string_view> argv) {
   return n;
 }
 
-Status ScanAof(AofIo& io, const std::string& path, AofVisitor visitor, AofScanResult* result) {
+namespace {
+
+// A read-only AofFile over bytes in memory (a checkpoint's COMMANDS record).
+class ViewFile final : public AofFile {
+ public:
+  explicit ViewFile(std::string_view bytes) : bytes_(bytes) {}
+  Status WriteAt(uint64_t, const void*, size_t) override { return Status::IoError("read-only"); }
+  Result<size_t> ReadAt(uint64_t offset, void* data, size_t n) override {
+    if (offset >= bytes_.size()) return size_t{0};
+    n = std::min<size_t>(n, bytes_.size() - offset);
+    std::memcpy(data, bytes_.data() + offset, n);
+    return n;
+  }
+  Status Sync() override { return Status::Ok(); }
+  Status Truncate(uint64_t) override { return Status::IoError("read-only"); }
+  Result<uint64_t> Size() override { return static_cast<uint64_t>(bytes_.size()); }
+
+ private:
+  std::string_view bytes_;
+};
+
+Status ScanFile(AofFile& file, uint64_t size, AofVisitor visitor, AofScanResult* result,
+                const ScanStart& start);
+
+}  // namespace
+
+Status ScanAofBytes(std::string_view bytes, storage::DbIndex db, AofVisitor visitor,
+                    AofScanResult* result) {
+  *result = AofScanResult{};
+  ViewFile file(bytes);
+  return ScanFile(file, bytes.size(), visitor, result, ScanStart{0, db});
+}
+
+Status ScanAof(AofIo& io, const std::string& path, AofVisitor visitor, AofScanResult* result,
+               const ScanStart& start) {
   *result = AofScanResult{};
   auto file = io.Open(path, false);
   if (!file) return std::move(file).error();
   auto size = (*file)->Size();
   if (!size) return std::move(size).error();
-  result->file_size = *size;
-  RecordReader reader(**file, *size);
+  if (start.offset > *size) {
+    return Status::Corruption("the append only file " + path + " is shorter (" +
+                              std::to_string(*size) + " bytes) than the position " +
+                              std::to_string(start.offset) + " to replay from");
+  }
+  return ScanFile(**file, *size, visitor, result, start);
+}
 
-  storage::DbIndex db = 0;
+namespace {
+
+Status ScanFile(AofFile& file, uint64_t size, AofVisitor visitor, AofScanResult* result,
+                const ScanStart& start) {
+  result->file_size = size;
+  result->valid_bytes = start.offset;
+  RecordReader reader(file, size, start.offset);
+
+  storage::DbIndex db = start.db;
   bool in_multi = false;
   uint64_t multi_start = 0;
   // A transaction's commands, delivered at its EXEC.
@@ -270,6 +379,14 @@ Status ScanAof(AofIo& io, const std::string& path, AofVisitor visitor, AofScanRe
       }
       return Status::Ok();
     }
+    if (o == RecordReader::Outcome::kAnnotation) {
+      std::string_view text = reader.annotation();
+      if (reader.record_start() == 0 && text.substr(0, kIdAnnotation.size()) == kIdAnnotation) {
+        result->aof_id = std::string(text.substr(kIdAnnotation.size()));
+      }
+      if (!in_multi) result->valid_bytes = reader.consumed();
+      continue;
+    }
     std::span<const std::string_view> argv = reader.argv();
     uint64_t offset = reader.record_start();
     if (EqualsIgnoreCase(argv[0], "SELECT")) {
@@ -311,6 +428,8 @@ Status ScanAof(AofIo& io, const std::string& path, AofVisitor visitor, AofScanRe
   }
 }
 
+}  // namespace
+
 Status ReplayAof(const std::string& path, const ApplyFn& apply, const ReplayOptions& options,
                  ReplayStats* stats) {
   *stats = ReplayStats{};
@@ -322,9 +441,16 @@ Status ReplayAof(const std::string& path, const ApplyFn& apply, const ReplayOpti
   stats->file_found = true;
   auto start = std::chrono::steady_clock::now();
   auto last_log = start;
-  uint64_t next_progress = options.progress_every_bytes;
+  uint64_t next_progress = options.start_offset + options.progress_every_bytes;
   AofScanResult scan;
-  FERRITE_INFO(kTarget, "loading the append only file {}", path);
+  if (options.start_offset > 0) {
+    FERRITE_INFO(kTarget,
+                 "loading the append only file {} from offset {} (the checkpoint holds "
+                 "what comes before)",
+                 path, options.start_offset);
+  } else {
+    FERRITE_INFO(kTarget, "loading the append only file {}", path);
+  }
   uint64_t total = 0;
   Status st = ScanAof(
       io, path,
@@ -345,7 +471,7 @@ Status ReplayAof(const std::string& path, const ApplyFn& apply, const ReplayOpti
         }
         return Status::Ok();
       },
-      &scan);
+      &scan, ScanStart{options.start_offset, options.start_db});
   if (!st.ok()) return st;
   stats->commands = scan.commands;
   stats->bytes = scan.valid_bytes;

@@ -4,7 +4,11 @@
 //
 // A file is a sequence of records, each one command: "*<argc>\r\n" then argc times
 // "$<len>\r\n<len bytes>\r\n". "SELECT <db>" records switch the database of the records after
-// them; "MULTI" ... "EXEC" group a transaction. docs/design/persistence.md gives the details.
+// them; "MULTI" ... "EXEC" group a transaction. A line starting with '#' is an annotation that
+// readers skip, as Redis 7.0 does: every AOF Ferrite creates starts with
+// "#ferrite-aof-id:<32 hex>\r\n", the identity checkpoints refer to (the AOF position a
+// checkpoint covers is an offset in one identified file). docs/design/persistence.md gives the
+// details.
 //
 // The scanner classifies the end of a file three ways:
 //   - clean: the last record is complete;
@@ -24,6 +28,7 @@
 #include <string_view>
 
 #include "base/function_ref.h"
+#include "base/result.h"
 #include "base/status.h"
 #include "persistence/aof_io.h"
 #include "storage/store.h"
@@ -36,6 +41,12 @@ void AppendCommand(std::string* out, std::span<const std::string_view> argv);
 void AppendSelect(std::string* out, storage::DbIndex db);
 // Bytes AppendCommand would append.
 size_t EncodedSize(std::span<const std::string_view> argv);
+// A fresh random AOF identity (32 lowercase hex digits).
+std::string NewAofId();
+// Appends the "#ferrite-aof-id:<id>\r\n" line that starts every AOF Ferrite creates.
+void AppendIdAnnotation(std::string* out, std::string_view id);
+// The id of the AOF at `path`, or "" when its first line is not an id annotation.
+Result<std::string> ReadAofId(AofIo& io, const std::string& path);
 
 enum class AofEnd : uint8_t { kClean, kTorn, kCorrupt };
 
@@ -46,6 +57,14 @@ struct AofScanResult {
   uint64_t commands = 0;     // commands delivered (SELECT, MULTI and EXEC not counted)
   uint64_t bad_offset = 0;   // kTorn / kCorrupt: where the first bad record starts
   std::string reason;        // kTorn / kCorrupt: what was wrong, with the offset
+  std::string aof_id;        // from the id annotation at offset 0, if the scan started there
+};
+
+// Where a scan starts: a record boundary and the database selected there (a checkpoint's AOF
+// position).
+struct ScanStart {
+  uint64_t offset = 0;
+  storage::DbIndex db = 0;
 };
 
 // Called for every complete command, in file order, with the database selected for it. SELECT,
@@ -57,12 +76,20 @@ using AofVisitor = FunctionRef<Status(storage::DbIndex db, std::span<const std::
 
 // Reads `path` from the start. Returns OK when the file could be read (whatever its end looks
 // like: see result->end), the visitor's error, or an I/O error.
-Status ScanAof(AofIo& io, const std::string& path, AofVisitor visitor, AofScanResult* result);
+Status ScanAof(AofIo& io, const std::string& path, AofVisitor visitor, AofScanResult* result,
+               const ScanStart& start = {});
+
+// ScanAof over bytes in memory (a checkpoint's COMMANDS record), starting in database `db`.
+Status ScanAofBytes(std::string_view bytes, storage::DbIndex db, AofVisitor visitor,
+                    AofScanResult* result);
 
 struct ReplayOptions {
   AofIo* io = nullptr;             // default: PosixIo()
   bool truncate_torn_tail = true;  // false: a torn tail is an error, as aof-load-truncated no
   uint64_t progress_every_bytes = 64ull << 20;  // log a progress line this often
+  // Replay from this record boundary, with this database selected (after a checkpoint).
+  uint64_t start_offset = 0;
+  storage::DbIndex start_db = 0;
 };
 
 struct ReplayStats {

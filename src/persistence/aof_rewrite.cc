@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "persistence/aof_format.h"
 #include "persistence/aof_writer.h"
+#include "persistence/snapshot_scan.h"
 #include "server/info.h"
 #include "server/server_context.h"
 #include "telemetry/api/scoped_span.h"
@@ -16,7 +17,6 @@ namespace {
 
 constexpr const char* kTarget = "ferrite::persistence::aof";
 constexpr storage::DbIndex kNoDb = UINT32_MAX;
-constexpr size_t kRewriteBatch = 64;  // keys locked and read together (KeyLockGuard's maximum)
 constexpr size_t kRewriteDrainBytes = 4 << 20;
 constexpr size_t kSwitchBytes = 64 << 10;  // left for the writer thread to append at the switch
 
@@ -44,26 +44,6 @@ std::string_view TypeName(storage::ValueType t) {
   return "unknown";
 }
 
-// Waits for StoreSession::EnsureResident on the rewrite thread.
-class BlockingWaiter final : public storage::ResidencyWaiter {
- public:
-  void OnResident() override {
-    std::lock_guard<std::mutex> g(mu_);
-    done_ = true;
-    cv_.notify_all();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> l(mu_);
-    cv_.wait(l, [&] { return done_; });
-    done_ = false;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-};
-
 template <typename V>
 void Line(std::string* out, std::string_view key, V value) {
   server::AppendInfoLine(out, key, value);
@@ -84,11 +64,6 @@ Status AofWriter::DrainRewriteBuffer(AofFile& tmp, uint64_t* tmp_size) {
 }
 
 Status AofWriter::RewriteScan(AofFile& tmp, uint64_t* tmp_size) {
-  std::unique_ptr<storage::StoreSession> session = store_->NewSession();
-  BlockingWaiter waiter;
-  std::vector<std::string> keys;
-  std::vector<std::string_view> views;
-  std::string scratch;
   std::vector<std::pair<storage::ValueType, RecordEmitter>> emitters;
   {
     std::lock_guard<std::mutex> g(mu_);
@@ -100,74 +75,42 @@ Status AofWriter::RewriteScan(AofFile& tmp, uint64_t* tmp_size) {
     }
     return nullptr;
   };
-  auto emit = [&](std::span<const std::string_view> argv) { AppendCommand(&scratch, argv); };
-
-  for (storage::DbIndex db = 0; db < store_->num_databases(); ++db) {
-    uint64_t cursor = 0;
-    do {
-      {
-        std::lock_guard<std::mutex> g(mu_);
-        if (rewrite_cancel_) return Status::Aborted("rewrite cancelled");
-      }
-      keys.clear();
-      cursor = session->Scan(
-          db, cursor, kRewriteBatch,
-          [&](std::string_view key, const storage::RecordView&) { keys.emplace_back(key); });
-      // Scan may return more than asked: lock and read in slices KeyLockGuard can take.
-      for (size_t begin = 0; begin < keys.size(); begin += kRewriteBatch) {
-        size_t end = std::min(keys.size(), begin + kRewriteBatch);
-        views.assign(keys.begin() + begin, keys.begin() + end);
-        for (int attempt = 0;; ++attempt) {
-          if (!session->EnsureResident(db, views, &waiter)) waiter.Wait();
-          scratch.clear();
-          bool pending = false;
-          Status emit_status;
-          // The stripes stay locked until the records are in the stream, so a command on one of
-          // these keys is ordered entirely before (its effect is in the value) or after (it
-          // follows the record) the snapshot of that key.
-          server::KeyLockGuard guard(*locks_, views);
-          for (std::string_view key : views) {
-            Status st = session->Read(db, key, [&](const storage::RecordView& rec) {
-              const RecordEmitter* e = emitter_for(rec.type);
-              if (e == nullptr) {
-                emit_status = Status::InvalidArgument("no AOF rewrite emitter for values of type " +
-                                                      std::string(TypeName(rec.type)));
-                return;
-              }
-              Status s = (*e)(key, rec, emit);
-              if (!s.ok()) emit_status = s;
-            });
-            if (st.IsPending()) {
-              pending = true;
-              break;
-            }
-            if (!emit_status.ok()) return emit_status;
-          }
-          if (pending) {
-            if (attempt > 100) return Status::Unavailable("records keep leaving memory");
-            continue;
-          }
-          std::lock_guard<std::mutex> g(mu_);
-          if (!scratch.empty()) {
-            if (db != rewrite_last_db_) AppendSelect(&rewrite_buf_, db);
-            rewrite_buf_.append(scratch);
-            rewrite_last_db_ = db;
-          }
-          break;
+  SnapshotCallbacks cb{
+      .cancelled =
+          [&] {
+            std::lock_guard<std::mutex> g(mu_);
+            return rewrite_cancel_;
+          },
+      .encode = [&](storage::DbIndex, std::string_view key, const storage::RecordView& rec,
+                    std::string* out) -> Status {
+        const RecordEmitter* e = emitter_for(rec.type);
+        if (e == nullptr) {
+          return Status::InvalidArgument("no AOF rewrite emitter for values of type " +
+                                         std::string(TypeName(rec.type)));
         }
-      }
-      bool drain;
-      {
-        std::lock_guard<std::mutex> g(mu_);
-        drain = rewrite_buf_.size() >= kRewriteDrainBytes;
-      }
-      if (drain) {
-        Status st = DrainRewriteBuffer(tmp, tmp_size);
-        if (!st.ok()) return st;
-      }
-    } while (cursor != 0);
-  }
-  return Status::Ok();
+        return (*e)(key, rec,
+                    [&](std::span<const std::string_view> argv) { AppendCommand(out, argv); });
+      },
+      .deliver =
+          [&](storage::DbIndex db, std::string_view encoded) {
+            if (encoded.empty()) return;
+            std::lock_guard<std::mutex> g(mu_);
+            if (db != rewrite_last_db_) AppendSelect(&rewrite_buf_, db);
+            rewrite_buf_.append(encoded);
+            rewrite_last_db_ = db;
+          },
+      .after_batch = [&]() -> Status {
+        bool drain;
+        {
+          std::lock_guard<std::mutex> g(mu_);
+          drain = rewrite_buf_.size() >= kRewriteDrainBytes;
+        }
+        return drain ? DrainRewriteBuffer(tmp, tmp_size) : Status::Ok();
+      },
+  };
+  Status st = SnapshotScan(*store_, *locks_, cb);
+  if (st.code() == StatusCode::kAborted) return Status::Aborted("rewrite cancelled");
+  return st;
 }
 
 void AofWriter::RewriteMain() {
@@ -180,7 +123,18 @@ void AofWriter::RewriteMain() {
     return FinishRewrite(false, opened.error());
   }
   std::unique_ptr<AofFile> tmp = std::move(*opened);
-  uint64_t tmp_size = 0;
+  // The new file gets a new identity: checkpoints taken against the old one no longer apply.
+  std::string new_id = NewAofId();
+  std::string head;
+  AppendIdAnnotation(&head, new_id);
+  Status head_st = tmp->WriteAt(0, head.data(), head.size());
+  if (!head_st.ok()) {
+    tmp.reset();
+    (void)io_.Remove(temp_path_);
+    span.SetError(head_st.message());
+    return FinishRewrite(false, head_st);
+  }
+  uint64_t tmp_size = head.size();
   {
     std::lock_guard<std::mutex> g(mu_);
     rewrite_buf_.clear();
@@ -202,6 +156,7 @@ void AofWriter::RewriteMain() {
     } else {
       switch_file_ = std::move(tmp);
       switch_file_size_ = tmp_size;
+      switch_file_id_ = new_id;
       switch_requested_ = true;
       switch_done_ = false;
       writer_idle_ = false;
@@ -273,6 +228,9 @@ void AofWriter::SwitchToRewritten(std::unique_lock<std::mutex>& lock) {
     file_size_ = size;
     synced_size_ = size;
     base_size_ = size;
+    aof_id_ = switch_file_id_;
+    file_base_lsn_ = switch_lsn;
+    file_base_offset_ = size;
     pending_.clear();
     pending_written_ = 0;
     dirty_since_sync_ = false;
@@ -318,8 +276,15 @@ void AofWriter::FinishRewrite(bool ok, const Status& st) {
   progress_.notify_all();
 }
 
-void AofWriter::FillInfo(server::ServerContext& server, std::string* out) const {
+void AofWriter::FillInfo(server::ServerContext& server, std::string* out,
+                         const RdbInfo* rdb) const {
   AofStats s = Stats();
+  RdbInfo none;
+  if (rdb == nullptr) {
+    none.changes_since_last_save = server.dirty.load(std::memory_order_relaxed);
+    none.last_save_time = server.start_time_ms() / 1000;
+    rdb = &none;
+  }
   Line(out, "loading", "0");
   Line(out, "async_loading", "0");
   Line(out, "current_cow_peak", "0");
@@ -328,13 +293,13 @@ void AofWriter::FillInfo(server::ServerContext& server, std::string* out) const 
   Line(out, "current_fork_perc", "0.00");
   Line(out, "current_save_keys_processed", "0");
   Line(out, "current_save_keys_total", "0");
-  Line(out, "rdb_changes_since_last_save", server.dirty.load(std::memory_order_relaxed));
-  Line(out, "rdb_bgsave_in_progress", "0");
-  Line(out, "rdb_last_save_time", server.start_time_ms() / 1000);
-  Line(out, "rdb_last_bgsave_status", "ok");
-  Line(out, "rdb_last_bgsave_time_sec", "-1");
-  Line(out, "rdb_current_bgsave_time_sec", "-1");
-  Line(out, "rdb_saves", "0");
+  Line(out, "rdb_changes_since_last_save", rdb->changes_since_last_save);
+  Line(out, "rdb_bgsave_in_progress", rdb->bgsave_in_progress ? "1" : "0");
+  Line(out, "rdb_last_save_time", rdb->last_save_time);
+  Line(out, "rdb_last_bgsave_status", rdb->last_bgsave_ok ? "ok" : "err");
+  Line(out, "rdb_last_bgsave_time_sec", rdb->last_bgsave_time_sec);
+  Line(out, "rdb_current_bgsave_time_sec", rdb->current_bgsave_time_sec);
+  Line(out, "rdb_saves", static_cast<int64_t>(rdb->saves));
   Line(out, "rdb_last_cow_size", "0");
   Line(out, "rdb_last_load_keys_expired", "0");
   Line(out, "rdb_last_load_keys_loaded", "0");

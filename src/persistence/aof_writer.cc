@@ -7,7 +7,9 @@
 
 #include "base/log.h"
 #include "base/string_util.h"
+#include "persistence/aof_emitters.h"
 #include "persistence/aof_format.h"
+#include "persistence/checkpoint_format.h"
 #include "server/config/config.h"
 #include "telemetry/api/command_trace.h"
 #include "telemetry/api/scoped_span.h"
@@ -43,18 +45,6 @@ bool IsWord(std::span<const std::string_view> argv, std::string_view word) {
   return argv.size() == 1 && EqualsIgnoreCase(argv[0], word);
 }
 
-Status EmitString(std::string_view key, const storage::RecordView& rec, CommandEmit emit) {
-  if (rec.expire_at_ms == storage::kNoExpiry) {
-    std::string_view argv[] = {"SET", key, rec.value};
-    emit(argv);
-  } else {
-    std::string at = std::to_string(rec.expire_at_ms);
-    std::string_view argv[] = {"SET", key, rec.value, "PXAT", at};
-    emit(argv);
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
 AofWriter::AofWriter(AofOptions options, storage::Store* store, server::KeyLockTable* locks)
@@ -69,7 +59,11 @@ AofWriter::AofWriter(AofOptions options, storage::Store* store, server::KeyLockT
   path_ = options_.dir + "/" + options_.filename;
   temp_path_ = options_.dir + "/temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
   sync_.store(options_.sync);
-  emitters_.emplace_back(storage::ValueType::kString, EmitString);
+  emitters_.emplace_back(storage::ValueType::kString, EmitStringRecord);
+  for (storage::ValueType t : {storage::ValueType::kList, storage::ValueType::kSet,
+                               storage::ValueType::kHash, storage::ValueType::kZSet}) {
+    emitters_.emplace_back(t, EmitCollectionRecord);
+  }
 }
 
 Result<std::unique_ptr<AofWriter>> AofWriter::Open(AofOptions options, storage::Store* store,
@@ -80,6 +74,21 @@ Result<std::unique_ptr<AofWriter>> AofWriter::Open(AofOptions options, storage::
     if (!file) return std::move(file).error();
     auto size = (*file)->Size();
     if (!size) return std::move(size).error();
+    if (*size == 0) {
+      // A new file: it starts with its identity, which checkpoints refer to.
+      std::string head;
+      w->aof_id_ = NewAofId();
+      AppendIdAnnotation(&head, w->aof_id_);
+      Status st = (*file)->WriteAt(0, head.data(), head.size());
+      if (st.ok()) st = (*file)->Sync();
+      if (!st.ok()) return st;
+      *size = head.size();
+    } else {
+      auto id = ReadAofId(w->io_, w->path_);
+      if (!id) return std::move(id).error();
+      w->aof_id_ = *id;
+    }
+    w->file_base_offset_ = *size;
     w->file_ = std::move(*file);
     w->file_size_ = w->synced_size_ = *size;
     w->base_size_ = *size;
@@ -99,6 +108,8 @@ AofWriter::~AofWriter() { (void)Shutdown(); }
 
 void AofWriter::AppendLocked(storage::DbIndex db, std::string_view bytes, storage::DbIndex end_db) {
   // REQUIRES: mu_ held.
+  if (ckpt_capture_) AppendCommandsFrame(&ckpt_buf_, db, bytes);
+  if (!enabled_.load(std::memory_order_relaxed)) return;
   size_t before = buf_.size();
   if (db != last_db_) AppendSelect(&buf_, db);
   buf_.append(bytes);
@@ -112,10 +123,17 @@ void AofWriter::AppendLocked(storage::DbIndex db, std::string_view bytes, storag
 }
 
 void AofWriter::Propagate(storage::DbIndex db, std::span<const std::string_view> argv) {
-  if (!enabled_.load(std::memory_order_relaxed) || argv.empty()) return;
-  telemetry::StepScope step(telemetry::Step::kAofAppend);
+  if (argv.empty()) return;
   TxBuffer& tx = tls_tx;
-  if (tx.active || IsWord(argv, "MULTI")) {
+  const bool in_tx = tx.active || IsWord(argv, "MULTI");
+  // Transactions are gathered even while nothing consumes them, so that the AOF (or a checkpoint
+  // capture) switched on between MULTI and EXEC never receives an EXEC without its MULTI.
+  if (!in_tx && !enabled_.load(std::memory_order_relaxed) &&
+      !ckpt_capture_on_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  telemetry::StepScope step(telemetry::Step::kAofAppend);
+  if (in_tx) {
     // Gather the whole transaction here, then append it in one piece at EXEC.
     if (!tx.active) {
       tx.active = true;
@@ -132,7 +150,7 @@ void AofWriter::Propagate(storage::DbIndex db, std::span<const std::string_view>
     bool wake;
     {
       std::lock_guard<std::mutex> g(mu_);
-      if (!enabled_.load(std::memory_order_relaxed)) return;
+      if (!enabled_.load(std::memory_order_relaxed) && !ckpt_capture_) return;
       AppendLocked(tx.first_db, tx.bytes, tx.last_db);
       tls_last_lsn = appended_lsn_;
       wake = writer_idle_;
@@ -150,8 +168,9 @@ void AofWriter::Propagate(storage::DbIndex db, std::span<const std::string_view>
   bool wake;
   {
     std::lock_guard<std::mutex> g(mu_);
-    if (!enabled_.load(std::memory_order_relaxed)) return;
+    if (!enabled_.load(std::memory_order_relaxed) && !ckpt_capture_) return;
     if (swapdb && rewrite_running_) rewrite_cancel_ = rewrite_scheduled_ = true;
+    if (swapdb && ckpt_capture_) ckpt_cancel_ = true;
     AppendLocked(db, scratch, db);
     tls_last_lsn = appended_lsn_;
     wake = writer_idle_;
@@ -508,6 +527,59 @@ void AofWriter::MaybeAutoRewrite() {
   rewrite_scheduled_ = false;
   rewrite_start_ms_ = NowMs();
   rewrite_thread_ = std::thread([this] { RewriteMain(); });
+}
+
+// ---- Checkpoints ----
+
+AofPosition AofWriter::Position() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return PositionLocked();
+}
+
+AofPosition AofWriter::PositionLocked() const {
+  // REQUIRES: mu_ held.
+  AofPosition p;
+  p.valid = enabled_.load() && main_file_active_ && file_ != nullptr && !aof_id_.empty();
+  if (!p.valid) return p;
+  p.aof_id = aof_id_;
+  p.offset = file_base_offset_ + (appended_lsn_ - file_base_lsn_);
+  p.db = last_db_ == kNoDb ? 0 : last_db_;  // kNoDb: the next record starts with a SELECT
+  return p;
+}
+
+void AofWriter::BeginCheckpointCapture() {
+  std::lock_guard<std::mutex> g(mu_);
+  ckpt_buf_.clear();
+  ckpt_cancel_ = false;
+  ckpt_capture_ = true;
+  ckpt_capture_on_.store(true, std::memory_order_relaxed);
+}
+
+void AofWriter::AppendCheckpointFrames(std::string_view frames) {
+  std::lock_guard<std::mutex> g(mu_);
+  ckpt_buf_.append(frames);
+}
+
+std::string AofWriter::TakeCheckpointCapture(bool* cancelled) {
+  std::string out;
+  std::lock_guard<std::mutex> g(mu_);
+  out.swap(ckpt_buf_);
+  *cancelled = ckpt_cancel_;
+  return out;
+}
+
+AofPosition AofWriter::EndCheckpointCapture(std::string* rest, bool* cancelled) {
+  std::lock_guard<std::mutex> g(mu_);
+  // Taken under the same lock hold that stops the capture: every command before this point is
+  // in the capture, every one after it is in the AOF after p.offset.
+  AofPosition p = PositionLocked();
+  rest->swap(ckpt_buf_);
+  ckpt_buf_.clear();
+  ckpt_buf_.shrink_to_fit();
+  *cancelled = ckpt_cancel_;
+  ckpt_capture_ = false;
+  ckpt_capture_on_.store(false, std::memory_order_relaxed);
+  return p;
 }
 
 // ---- Observability ----

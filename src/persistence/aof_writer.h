@@ -35,6 +35,15 @@
 // At the end the writer thread appends the last captured commands, fsyncs, renames the file over
 // the AOF and fsyncs the directory. Serving never waits for the rewrite.
 //
+// Identity and positions: every AOF Ferrite creates starts with an id annotation (aof_format.h).
+// Position() names the file and the byte offset just past the last appended record; a checkpoint
+// records it as the point from which the AOF must be replayed on top of it.
+//
+// Checkpoint capture: while a checkpoint runs (persistence/checkpointer.h), every appended
+// command is also copied, as a checkpoint COMMANDS frame, into a capture buffer, whether or not
+// the AOF itself is enabled; the checkpoint's snapshot frames enter the same buffer under the same
+// mutex, so the checkpoint is one ordered stream exactly like a rewrite.
+//
 // Thread safety: Propagate, TakeThreadLsn, IsDurable, NotifyWhenDurable, AcceptingWrites,
 // StartRewrite, SetSyncPolicy, SetEnabled, FillInfo and Stats may be called from any thread.
 
@@ -89,6 +98,15 @@ using RecordEmitter = std::function<Status(std::string_view key, const storage::
 
 // Called on the writer thread after every fsync with its duration (ferrite.aof.sync.duration).
 using SyncDurationHook = std::function<void(double seconds)>;
+
+// A point in the AOF: replaying file `aof_id` from `offset` with database `db` selected gives
+// every command appended after the point. `valid` is false when no AOF file receives records.
+struct AofPosition {
+  bool valid = false;
+  std::string aof_id;
+  uint64_t offset = 0;
+  storage::DbIndex db = 0;
+};
 
 struct AofStats {
   bool enabled = false;
@@ -163,11 +181,37 @@ class AofWriter final : public server::PropagationSink {
   // Waits until everything appended so far is written and (unless policy `no`) fsynced. Tests.
   Status Flush();
 
+  // ---- Checkpoints ----
+  // Where the next record will be appended (under the append mutex).
+  AofPosition Position() const;
+  // Starts copying appended commands into the capture buffer (checkpoint_format.h frames).
+  void BeginCheckpointCapture();
+  // Appends checkpoint frames to the capture buffer under the append mutex, so they are ordered
+  // with the captured commands. Call it with the snapshotted keys' stripes still held.
+  void AppendCheckpointFrames(std::string_view frames);
+  // Takes what the capture buffer holds. Sets *cancelled when a SWAPDB ran since Begin.
+  std::string TakeCheckpointCapture(bool* cancelled);
+  // Stops capturing: the buffer's remainder goes to *rest, and the returned position is the
+  // point of the AOF the capture ends at.
+  AofPosition EndCheckpointCapture(std::string* rest, bool* cancelled);
+
   // ---- Observability ----
   AofStats Stats() const;
+  // The rdb_* (checkpoint) fields of INFO persistence, from the Checkpointer.
+  struct RdbInfo {
+    int64_t changes_since_last_save = 0;
+    bool bgsave_in_progress = false;
+    int64_t last_save_time = 0;
+    bool last_bgsave_ok = true;
+    int64_t last_bgsave_time_sec = -1;
+    int64_t current_bgsave_time_sec = -1;
+    uint64_t saves = 0;
+  };
   // INFO persistence (replaces the built-in section): ServerContext::AddInfoSection(
   //   {"persistence", true, [w](ServerContext& s, std::string* o) { w->FillInfo(s, o); }}).
-  void FillInfo(server::ServerContext& server, std::string* out) const;
+  // Without `rdb` the rdb_* fields say no checkpoint was ever taken.
+  void FillInfo(server::ServerContext& server, std::string* out,
+                const RdbInfo* rdb = nullptr) const;
   const std::string& path() const { return path_; }
 
  private:
@@ -184,6 +228,7 @@ class AofWriter final : public server::PropagationSink {
   void EnterDegraded(const Status& st, bool fsync);
   void RewriteMain();
   Status RewriteScan(AofFile& tmp, uint64_t* tmp_size);
+  AofPosition PositionLocked() const;
   Status DrainRewriteBuffer(AofFile& tmp, uint64_t* tmp_size);
   void SwitchToRewritten(std::unique_lock<std::mutex>& lock);
   void MaybeAutoRewrite();
@@ -221,6 +266,17 @@ class AofWriter final : public server::PropagationSink {
   bool switch_ok_ = false;
   std::unique_ptr<AofFile> switch_file_;  // the rewritten temp file, handed to the writer
   uint64_t switch_file_size_ = 0;
+  std::string switch_file_id_;  // its id annotation
+  // The main file's identity and the LSN <-> offset mapping: offset = base_offset + (lsn -
+  // base_lsn) for every record appended to it.
+  std::string aof_id_;
+  uint64_t file_base_lsn_ = 0;
+  uint64_t file_base_offset_ = 0;
+  // Checkpoint capture.
+  std::atomic<bool> ckpt_capture_on_{false};  // mirrors ckpt_capture_ for the lock-free check
+  bool ckpt_capture_ = false;
+  bool ckpt_cancel_ = false;
+  std::string ckpt_buf_;
   bool rewrite_running_ = false;
   bool rewrite_cancel_ = false;
   bool rewrite_scheduled_ = false;

@@ -98,7 +98,13 @@ TEST(AofWriter, AppendsRespWithSelectOnDbChange) {
   ASSERT_TRUE((*w)->Flush().ok());
   auto text = ReadWholeFile(PosixIo(), (*w)->path());
   ASSERT_TRUE(text);
+  // A new file starts with its id annotation; the records follow.
+  auto id = ReadAofId(PosixIo(), (*w)->path());
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->size(), 32u);
   std::string expected;
+  AppendIdAnnotation(&expected, *id);
+  const size_t head = expected.size();
   AppendSelect(&expected, 0);
   std::string_view c1[] = {"SET", "a", "1"}, c2[] = {"SET", "b", "2"}, c3[] = {"DEL", "a"},
                    c4[] = {"INCR", "c"};
@@ -109,7 +115,12 @@ TEST(AofWriter, AppendsRespWithSelectOnDbChange) {
   AppendSelect(&expected, 0);
   AppendCommand(&expected, c4);
   EXPECT_EQ(*text, expected);
-  EXPECT_EQ((*w)->Stats().appended_lsn, expected.size());
+  EXPECT_EQ((*w)->Stats().appended_lsn, expected.size() - head);
+  AofPosition pos = (*w)->Position();
+  EXPECT_TRUE(pos.valid);
+  EXPECT_EQ(pos.aof_id, *id);
+  EXPECT_EQ(pos.offset, expected.size());
+  EXPECT_EQ(pos.db, 0u);
 }
 
 TEST(AofWriter, AlwaysMakesEachLsnDurableBeforeNotifying) {
