@@ -32,6 +32,9 @@ std::span<const CommandBinding> ConfigFamily();       // CONFIG GET|SET|RESETSTA
 std::span<const CommandBinding> CommandFamily();      // COMMAND COUNT|INFO|DOCS|GETKEYS|LIST
 std::span<const CommandBinding> TransactionFamily();  // MULTI EXEC DISCARD WATCH UNWATCH
 std::span<const CommandBinding> SlowlogFamily();      // SLOWLOG GET|LEN|RESET|HELP
+std::span<const CommandBinding> BitmapFamily();       // SETBIT GETBIT BITCOUNT BITPOS BITOP ...
+std::span<const CommandBinding> HllFamily();          // PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST
+std::span<const CommandBinding> SortFamily();         // SORT SORT_RO
 std::span<const CommandBinding> ListFamily();         // LPUSH LPOP LRANGE LMOVE BLPOP BLMPOP ...
 
 // Every family above, in registration order.
