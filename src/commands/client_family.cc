@@ -1,4 +1,4 @@
-// CLIENT subcommands: ID SETNAME GETNAME SETINFO LIST INFO KILL NO-EVICT HELP.
+// CLIENT subcommands: ID SETNAME GETNAME SETINFO LIST INFO KILL UNBLOCK NO-EVICT HELP.
 
 #include <algorithm>
 #include <cstdlib>
@@ -8,6 +8,7 @@
 #include "base/string_util.h"
 #include "commands/families.h"
 #include "resp/errors.h"
+#include "server/blocking.h"
 #include "server/client_session.h"
 #include "server/command_context.h"
 #include "server/server_context.h"
@@ -29,6 +30,43 @@ bool ValidClientString(std::string_view s) {
   return true;
 }
 
+bool IsPubSubClient(const ClientSession& c) {
+  return c.pubsub.sub.load(std::memory_order_relaxed) +
+             c.pubsub.psub.load(std::memory_order_relaxed) +
+             c.pubsub.ssub.load(std::memory_order_relaxed) >
+         0;
+}
+
+// The flags field: P (subscribed), b (blocked), or N for none.
+std::string Flags(const ClientSession& c) {
+  std::string flags;
+  if (IsPubSubClient(c)) flags += 'P';
+  if (c.blocked.load(std::memory_order_relaxed)) flags += 'b';
+  return flags.empty() ? "N" : flags;
+}
+
+// CLIENT LIST / KILL TYPE: a subscribed client is of type pubsub, any other one normal (Ferrite
+// has no replicas or masters). Returns false for an unknown type name.
+bool ParseType(std::string_view type, int* out) {
+  if (EqualsIgnoreCase(type, "normal")) {
+    *out = 0;
+  } else if (EqualsIgnoreCase(type, "pubsub")) {
+    *out = 1;
+  } else if (EqualsIgnoreCase(type, "master") || EqualsIgnoreCase(type, "replica") ||
+             EqualsIgnoreCase(type, "slave")) {
+    *out = 2;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool MatchesType(const ClientSession& c, int type) {
+  if (type < 0) return true;
+  if (type == 2) return false;
+  return IsPubSubClient(c) == (type == 1);
+}
+
 // One CLIENT LIST line, Redis 7.0's fields in order (plus lib-name / lib-ver from SETINFO).
 // REQUIRES: the client registry lock (name and lib fields).
 std::string Describe(const ClientSession& c, int64_t now_ms) {
@@ -45,9 +83,12 @@ std::string Describe(const ClientSession& c, int64_t now_ms) {
   s += " name=" + c.name;
   s += " age=" + std::to_string((now_ms - c.created_ms) / 1000);
   s += " idle=" + std::to_string(idle < 0 ? 0 : idle);
-  s += " flags=N";
+  s += " flags=" + Flags(c);
   s += " db=" + std::to_string(c.db);
-  s += " sub=0 psub=0 ssub=0 multi=-1";
+  s += " sub=" + std::to_string(c.pubsub.sub.load(std::memory_order_relaxed));
+  s += " psub=" + std::to_string(c.pubsub.psub.load(std::memory_order_relaxed));
+  s += " ssub=" + std::to_string(c.pubsub.ssub.load(std::memory_order_relaxed));
+  s += " multi=-1";
   s += " qbuf=" + std::to_string(qbuf) + " qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0";
   s += " obl=0 oll=0 omem=" + std::to_string(omem);
   s += " tot-mem=" + std::to_string(qbuf + omem);
@@ -100,15 +141,13 @@ void ClientInfo(CommandContext& ctx) {
 
 void ClientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
+  int type = -1;
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (EqualsIgnoreCase(ctx.argv[i], "type") && i + 1 < ctx.argc()) {
-      std::string_view type = ctx.argv[++i];
-      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "master") &&
-          !EqualsIgnoreCase(type, "replica") && !EqualsIgnoreCase(type, "slave") &&
-          !EqualsIgnoreCase(type, "pubsub")) {
-        return ctx.reply.Error("ERR Unknown client type '" + std::string(type) + "'");
+      std::string_view name = ctx.argv[++i];
+      if (!ParseType(name, &type)) {
+        return ctx.reply.Error("ERR Unknown client type '" + std::string(name) + "'");
       }
-      if (!EqualsIgnoreCase(type, "normal")) return ctx.reply.Verbatim("txt", "");
     } else if (EqualsIgnoreCase(ctx.argv[i], "id") && i + 1 < ctx.argc()) {
       for (++i; i < ctx.argc(); ++i) {
         char* end = nullptr;
@@ -127,6 +166,7 @@ void ClientList(CommandContext& ctx) {
   int64_t now = ctx.server.NowMs();
   ctx.server.clients().ForEach([&](ClientSession& c) {
     if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id) == ids.end()) return;
+    if (!MatchesType(c, type)) return;
     out += Describe(c, now);
     out += '\n';
   });
@@ -150,6 +190,7 @@ void ClientKill(CommandContext& ctx) {
   // New form: filters, all of which must match; replies with the number killed.
   std::string addr, laddr;
   uint64_t id = 0;
+  int type = -1;
   bool skipme = true, by_id = false;
   if ((ctx.argc() - 2) % 2 != 0) return ctx.reply.Error(errors::kSyntax);
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
@@ -167,12 +208,9 @@ void ClientKill(CommandContext& ctx) {
     } else if (EqualsIgnoreCase(opt, "laddr")) {
       laddr = val;
     } else if (EqualsIgnoreCase(opt, "type")) {
-      if (!EqualsIgnoreCase(val, "normal") && !EqualsIgnoreCase(val, "master") &&
-          !EqualsIgnoreCase(val, "replica") && !EqualsIgnoreCase(val, "slave") &&
-          !EqualsIgnoreCase(val, "pubsub")) {
+      if (!ParseType(val, &type)) {
         return ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
       }
-      if (!EqualsIgnoreCase(val, "normal")) return ctx.reply.Integer(0);
     } else if (EqualsIgnoreCase(opt, "user")) {
       if (val != "default") return ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
     } else if (EqualsIgnoreCase(opt, "skipme")) {
@@ -192,6 +230,7 @@ void ClientKill(CommandContext& ctx) {
     if (by_id && c.id != id) return;
     if (!addr.empty() && c.addr != addr) return;
     if (!laddr.empty() && c.laddr != laddr) return;
+    if (!MatchesType(c, type)) return;
     if (&c == &ctx.client) {
       if (skipme) return;
       ctx.client.close_after_reply = true;
@@ -200,6 +239,27 @@ void ClientKill(CommandContext& ctx) {
     ++killed;
   });
   ctx.reply.Integer(killed);
+}
+
+// CLIENT UNBLOCK <id> [TIMEOUT|ERROR]: the blocked client answers as on a timeout, or with
+// -UNBLOCKED. It runs on the client's own loop; 1 means the client was blocked when asked.
+void ClientUnblock(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    return ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" +
+                           std::string(ctx.argv[1]) + "'. Try CLIENT HELP.");
+  }
+  bool error = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.argv[3], "error")) {
+      error = true;
+    } else if (!EqualsIgnoreCase(ctx.argv[3], "timeout")) {
+      return ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  int64_t id;
+  if (!String2ll(ctx.argv[2], &id)) return ctx.reply.Error(errors::kNotInteger);
+  bool unblocked = id > 0 && ctx.server.blocking().RequestUnblock(static_cast<uint64_t>(id), error);
+  ctx.reply.Integer(unblocked ? 1 : 0);
 }
 
 void ClientNoEvict(CommandContext& ctx) {
@@ -262,6 +322,8 @@ void ClientHelp(CommandContext& ctx) {
       "    Protect current client connection from eviction.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "SETINFO <LIB-NAME|LIB-VER> <value>",
       "    Set client library name or version.",
       "TRACEPARENT <traceparent> [<tracestate>] | STICKY ... | CLEAR",
@@ -284,6 +346,7 @@ constexpr CommandBinding kBindings[] = {
     {"client|setinfo", ClientSetInfo},
     {"client|setname", ClientSetName},
     {"client|traceparent", ClientTraceparent},
+    {"client|unblock", ClientUnblock},
 };
 
 }  // namespace

@@ -32,6 +32,7 @@ std::span<const CommandBinding> ConfigFamily();       // CONFIG GET|SET|RESETSTA
 std::span<const CommandBinding> CommandFamily();      // COMMAND COUNT|INFO|DOCS|GETKEYS|LIST
 std::span<const CommandBinding> TransactionFamily();  // MULTI EXEC DISCARD WATCH UNWATCH
 std::span<const CommandBinding> SlowlogFamily();      // SLOWLOG GET|LEN|RESET|HELP
+std::span<const CommandBinding> PubSubFamily();  // (P|S)SUBSCRIBE (P|S)UNSUBSCRIBE (S)PUBLISH PUBSUB
 std::span<const CommandBinding> BitmapFamily();       // SETBIT GETBIT BITCOUNT BITPOS BITOP ...
 std::span<const CommandBinding> HllFamily();          // PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST
 std::span<const CommandBinding> SortFamily();         // SORT SORT_RO

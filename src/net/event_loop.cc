@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "base/clock.h"
@@ -67,6 +68,21 @@ void EventLoop::RunEvery(int interval_ms, std::function<void()> fn) {
   timers_.push_back(Timer{interval_ms, MonotonicMs() + interval_ms, std::move(fn)});
 }
 
+EventLoop::TimerId EventLoop::RunAfter(int64_t delay_ms, std::function<void()> fn) {
+  TimerId id = next_timer_id_++;
+  int64_t deadline = MonotonicMs() + std::max<int64_t>(delay_ms, 0);
+  one_shots_.emplace(std::make_pair(deadline, id), std::move(fn));
+  one_shot_deadlines_.emplace(id, deadline);
+  return id;
+}
+
+void EventLoop::Cancel(TimerId id) {
+  auto it = one_shot_deadlines_.find(id);
+  if (it == one_shot_deadlines_.end()) return;
+  one_shots_.erase(std::make_pair(it->second, id));
+  one_shot_deadlines_.erase(it);
+}
+
 void EventLoop::DeferDelete(std::unique_ptr<Watcher> watcher) {
   graveyard_.push_back(std::move(watcher));
 }
@@ -87,9 +103,16 @@ void EventLoop::RunTasks() {
 }
 
 int EventLoop::RunTimers() {
-  if (timers_.empty()) return -1;
+  if (timers_.empty() && one_shots_.empty()) return -1;
   int64_t now = MonotonicMs();
   int64_t next = INT64_MAX;
+  // A one-shot callback may add or cancel timers: take each due entry out before running it.
+  while (!one_shots_.empty() && one_shots_.begin()->first.first <= now) {
+    auto node = one_shots_.extract(one_shots_.begin());
+    one_shot_deadlines_.erase(node.key().second);
+    node.mapped()();
+  }
+  if (!one_shots_.empty()) next = one_shots_.begin()->first.first;
   for (Timer& t : timers_) {
     if (now >= t.next_ms) {
       t.fn();

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <thread>
+#include <vector>
 
 #include "net/socket.h"
 
@@ -61,6 +62,33 @@ TEST(EventLoopTest, TimersFire) {
   });
   loop.Run();
   EXPECT_EQ(ticks, 3);
+}
+
+TEST(EventLoopTest, OneShotTimersFireOnceInDeadlineOrderAndCanBeCancelled) {
+  EventLoop loop;
+  std::vector<int> fired;
+  EventLoop::TimerId cancelled = loop.RunAfter(1, [&] { fired.push_back(99); });
+  loop.RunAfter(3, [&] {
+    fired.push_back(2);
+    loop.Stop();
+  });
+  loop.RunAfter(0, [&] { fired.push_back(1); });
+  loop.Cancel(cancelled);
+  loop.Cancel(cancelled);  // twice: a no-op
+  loop.Run();
+  EXPECT_EQ(fired, (std::vector<int>{1, 2}));
+  EXPECT_EQ(loop.pending_one_shot_timers(), 0u);
+}
+
+TEST(EventLoopTest, OneShotTimerMayCancelAnotherFromItsCallback) {
+  EventLoop loop;
+  bool second_ran = false;
+  EventLoop::TimerId second = 0;
+  loop.RunAfter(0, [&] { loop.Cancel(second); });
+  second = loop.RunAfter(1, [&] { second_ran = true; });
+  loop.RunAfter(5, [&] { loop.Stop(); });
+  loop.Run();
+  EXPECT_FALSE(second_ran);
 }
 
 TEST(SocketTest, ListensOnAFreePortAndReportsIt) {

@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "base/string_util.h"
 #include "server/config/runtime_config.h"
+#include "server/pubsub.h"
 #include "server/server.h"
 #include "telemetry/api/command_trace.h"
 
@@ -42,6 +43,27 @@ class ClientConnection::Waiter final : public storage::ResidencyWaiter {
   std::shared_ptr<Waiter> self_;  // set while a read is outstanding
 };
 
+// The connection as the Pub/Sub and blocking registries see it. Their wake-ups are posted to the
+// loop and may run after the connection closed: Detach() makes them no-ops.
+class ClientConnection::Handle final : public Subscriber, public BlockedClient {
+ public:
+  Handle(net::EventLoop* loop, uint64_t id, ClientConnection* connection)
+      : Subscriber(loop), BlockedClient(loop, id), connection_(connection) {}
+  void Deliver(const PubSubMessage& message) override {
+    if (connection_ != nullptr) connection_->Deliver(message);
+  }
+  void OnKeyReady(uint64_t seq, storage::DbIndex db, const std::string& key) override {
+    if (connection_ != nullptr) connection_->OnKeyReady(seq, db, key);
+  }
+  void OnUnblockRequest(uint64_t seq, bool error) override {
+    if (connection_ != nullptr) connection_->OnUnblockRequest(seq, error);
+  }
+  void Detach() { connection_ = nullptr; }
+
+ private:
+  ClientConnection* connection_;  // loop thread only
+};
+
 ClientConnection::ClientConnection(LoopState* loop, int fd, const net::Endpoint& peer)
     : loop_(loop), fd_(fd), reply_(&output_, 2) {
   session_.id = loop->server.clients().NextId();
@@ -54,6 +76,9 @@ ClientConnection::ClientConnection(LoopState* loop, int fd, const net::Endpoint&
   session_.last_interaction_ms.store(session_.created_ms, std::memory_order_relaxed);
   parser_.set_limits(loop->options.parser_limits);
   waiter_ = std::make_shared<Waiter>(loop, this);
+  handle_ = std::make_shared<Handle>(&loop->loop, session_.id, this);
+  session_.subscriber = std::shared_ptr<Subscriber>(handle_, handle_.get());
+  session_.blocker = std::shared_ptr<BlockedClient>(handle_, handle_.get());
 }
 
 ClientConnection::~ClientConnection() { Close(); }
@@ -73,6 +98,11 @@ void ClientConnection::Close() {
   loop_->server.clients().Remove(&session_);
   Unwatch(session_.tx, loop_->server.watches());
   waiter_->Detach();
+  if (session_.pubsub.total() > 0) UnsubscribeAll(loop_->server.pubsub(), session_);
+  LeaveBlockingRegistry();
+  CancelBlockTimer();
+  parked_ = false;
+  handle_->Detach();
 }
 
 void ClientConnection::OnEvents(uint32_t events) {
@@ -83,6 +113,9 @@ void ClientConnection::OnEvents(uint32_t events) {
     if (fd_ >= 0) loop_->Remove(this);
     return;
   }
+  // A parked client does not read, so its hang-up shows only as EPOLLRDHUP (level-triggered:
+  // ignoring it would spin). Redis also frees a blocked client whose peer closed.
+  if (parked_ && (events & EPOLLRDHUP) && !(events & EPOLLIN)) return loop_->Remove(this);
   if (events & EPOLLIN) ReadInput();
   if (fd_ >= 0 && (events & EPOLLOUT)) Flush();
   if (fd_ >= 0) UpdateInterest();
@@ -120,7 +153,7 @@ void ClientConnection::ProcessInput() {
     limits.max_bulk_len = static_cast<int64_t>(rc->proto_max_bulk_len());
     parser_.set_limits(limits);
   }
-  while (fd_ >= 0 && !pending_ && !holding_ && !session_.close_after_reply) {
+  while (fd_ >= 0 && !pending_ && !parked_ && !holding_ && !session_.close_after_reply) {
     if (output_.size() - output_start_ > loop_->options.limits.output_soft_limit) {
       stalled_on_output_ = true;  // resumed by Flush once the client reads its replies
       break;
@@ -142,10 +175,15 @@ void ClientConnection::ProcessInput() {
       continue;
     }
     if (parse_start_ns != 0) StartTrace(parser_.argv(), parse_start_ns);
-    if (!RunCommand(parser_.argv())) {
-      pending_ = true;
+    DispatchOutcome ran = RunCommand(parser_.argv());
+    if (ran != DispatchOutcome::kDone) {
       pending_consumed_ = consumed;
       pending_argv_.assign(parser_.argv().begin(), parser_.argv().end());
+      if (ran == DispatchOutcome::kPending) {
+        pending_ = true;
+      } else {
+        Park();
+      }
       break;
     }
     input_start_ += consumed;
@@ -153,7 +191,7 @@ void ClientConnection::ProcessInput() {
     // it, its reply goes out with theirs, so it ends now without a TCP write step.
     if (session_.trace.sampled() && input_start_ < input_.size()) FinishTrace(false);
   }
-  if (!pending_) CompactInput();
+  if (!pending_ && !parked_) CompactInput();
   Flush();
 }
 
@@ -189,19 +227,136 @@ void ClientConnection::FinishTrace(bool written) {
   session_.trace.Finish();
 }
 
-bool ClientConnection::RunCommand(std::span<const std::string_view> argv) {
+DispatchOutcome ClientConnection::RunCommand(std::span<const std::string_view> argv) {
   // Idle-time bookkeeping needs no more than the cron's resolution: the coarse clock is a load.
   session_.last_interaction_ms.store(CoarseWallMs(), std::memory_order_relaxed);
   reply_.set_protocol(session_.protocol);
   waiter_->Arm(waiter_);
   DispatchOutcome outcome =
       loop_->dispatcher.Dispatch(session_, argv, reply_, *loop_->store, waiter_.get());
-  if (outcome == DispatchOutcome::kPending) return false;
+  if (outcome == DispatchOutcome::kPending) return outcome;
   waiter_->Arm(nullptr);
   if (PropagationSink* sink = loop_->dispatcher.propagation_sink()) {
     if (uint64_t position = sink->TakeThreadPosition()) unsynced_position_ = position;
   }
-  return true;
+  return outcome;
+}
+
+void ClientConnection::Park() {
+  parked_ = true;
+  const int64_t timeout_ms = session_.block.timeout_ms;
+  if (timeout_ms > 0 && block_timer_ == 0) {
+    block_timer_ = loop_->loop.RunAfter(timeout_ms, [this] {
+      block_timer_ = 0;
+      OnBlockTimeout();
+    });
+  }
+}
+
+void ClientConnection::CancelBlockTimer() {
+  if (block_timer_ != 0) loop_->loop.Cancel(block_timer_);
+  block_timer_ = 0;
+}
+
+void ClientConnection::LeaveBlockingRegistry() {
+  if (!session_.block.registered) return;
+  loop_->server.blocking().Unblock(handle_.get());
+  session_.block.registered = false;
+  session_.block.woken = false;
+  session_.blocked.store(false, std::memory_order_relaxed);
+}
+
+void ClientConnection::ResumeParked() {
+  DispatchOutcome outcome = RunCommand(pending_argv_);
+  if (outcome == DispatchOutcome::kBlocked) return;  // not served: still parked, same place
+  parked_ = false;
+  if (outcome == DispatchOutcome::kPending) {
+    pending_ = true;  // OnResident finishes it; the timer stays armed
+    return;
+  }
+  FinishParkedCommand();
+}
+
+void ClientConnection::FinishParkedCommand() {
+  CancelBlockTimer();
+  input_start_ += pending_consumed_;
+  pending_argv_.clear();
+  ProcessInput();
+  if (fd_ >= 0) UpdateInterest();
+}
+
+void ClientConnection::OnKeyReady(uint64_t block_seq, storage::DbIndex db, const std::string& key) {
+  ClientBlockState& b = session_.block;
+  if (fd_ < 0 || !b.registered || b.seq != block_seq) return;  // a late wake-up
+  if (!parked_) {
+    // Re-running after an earlier wake (waiting for a disk read): let the next waiter try.
+    loop_->server.blocking().NotServed(handle_.get(), block_seq, db, key, true);
+    return;
+  }
+  b.woken = true;
+  b.woken_key = key;
+  ResumeParked();
+}
+
+void ClientConnection::OnBlockTimeout() {
+  if (fd_ < 0 || !session_.block.registered) return;
+  LeaveBlockingRegistry();
+  session_.block.timed_out = true;
+  if (parked_) ResumeParked();  // else a disk read is in flight; its re-run sees timed_out
+}
+
+void ClientConnection::OnUnblockRequest(uint64_t block_seq, bool error) {
+  ClientBlockState& b = session_.block;
+  if (fd_ < 0 || !b.registered || b.seq != block_seq) return;
+  CancelBlockTimer();
+  if (!error || !parked_) return OnBlockTimeout();
+  LeaveBlockingRegistry();
+  reply_.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  loop_->server.stats().CountError(reply_.last_error_code());
+  session_.block = ClientBlockState{};
+  parked_ = false;
+  FinishParkedCommand();
+}
+
+void ClientConnection::Deliver(const PubSubMessage& message) {
+  if (fd_ < 0) return;
+  resp::ReplyBuilder out(&output_, session_.protocol);
+  switch (message.kind) {
+    case PubSubKind::kPattern:
+      out.PushHeader(4);
+      out.Bulk("pmessage");
+      out.Bulk(message.pattern);
+      break;
+    case PubSubKind::kShard:
+      out.PushHeader(3);
+      out.Bulk("smessage");
+      break;
+    case PubSubKind::kChannel:
+      out.PushHeader(3);
+      out.Bulk("message");
+      break;
+  }
+  out.Bulk(message.channel);
+  out.Bulk(message.payload);
+  Flush();
+  if (fd_ >= 0) UpdateInterest();
+}
+
+bool ClientConnection::OverOutputLimit(size_t unsent) {
+  config::RuntimeConfig* rc = loop_->server.runtime_config_if_set();
+  if (rc == nullptr || session_.pubsub.total() == 0) {
+    return loop_->options.limits.output_hard_limit != 0 &&
+           unsent > loop_->options.limits.output_hard_limit;
+  }
+  const config::OutputBufferLimit limit = rc->output_buffer_limit(config::ClientClass::kPubSub);
+  if (limit.hard != 0 && unsent > limit.hard) return true;
+  if (limit.soft == 0 || unsent <= limit.soft) {
+    soft_limit_since_ms_ = 0;
+    return false;
+  }
+  const int64_t now = CoarseWallMs();
+  if (soft_limit_since_ms_ == 0) soft_limit_since_ms_ = now;
+  return now - soft_limit_since_ms_ >= limit.soft_seconds * 1000;
 }
 
 bool ClientConnection::HoldForDurability() {
@@ -235,12 +390,16 @@ void ClientConnection::OnDurable(bool durable) {
 
 void ClientConnection::OnResident() {
   if (fd_ < 0 || !pending_) return;
-  if (!RunCommand(pending_argv_)) return;  // still pending: wait for the next completion
+  DispatchOutcome outcome = RunCommand(pending_argv_);
+  if (outcome == DispatchOutcome::kPending) return;  // wait for the next completion
   pending_ = false;
-  input_start_ += pending_consumed_;
-  pending_argv_.clear();
-  ProcessInput();
-  if (fd_ >= 0) UpdateInterest();
+  if (outcome == DispatchOutcome::kBlocked) {
+    Park();
+    Flush();
+    if (fd_ >= 0) UpdateInterest();
+    return;
+  }
+  FinishParkedCommand();
 }
 
 void ClientConnection::CompactInput() {
@@ -267,10 +426,11 @@ void ClientConnection::Flush() {
     output_start_ += static_cast<size_t>(n);
     loop_->server.stats().Local().net_output_bytes.Add(static_cast<uint64_t>(n));
   }
-  if (session_.trace.sampled() && !pending_) FinishTrace(fd_ >= 0);
+  if (session_.trace.sampled() && !pending_ && !parked_) FinishTrace(fd_ >= 0);
   if (fd_ < 0) return;
   size_t unsent = output_.size() - output_start_;
   if (unsent == 0) {
+    soft_limit_since_ms_ = 0;
     output_.clear();
     output_start_ = 0;
     if (output_.capacity() > 4 * kMaxReadChunk) output_.shrink_to_fit();
@@ -278,8 +438,7 @@ void ClientConnection::Flush() {
       loop_->Remove(this);
       return;
     }
-  } else if (loop_->options.limits.output_hard_limit != 0 &&
-             unsent > loop_->options.limits.output_hard_limit) {
+  } else if (OverOutputLimit(unsent)) {
     loop_->server.stats().Local().client_output_buffer_limit_disconnections.Add();
     loop_->Remove(this);
     return;
@@ -291,7 +450,7 @@ void ClientConnection::Flush() {
   want_write_ = unsent > 0;
   // Output drained: resume commands that stopped because of the soft limit (only those: an
   // incomplete command waits for more bytes, not for the output).
-  if (stalled_on_output_ && !want_write_ && !pending_ && !session_.close_after_reply) {
+  if (stalled_on_output_ && !want_write_ && !pending_ && !parked_ && !session_.close_after_reply) {
     stalled_on_output_ = false;
     ProcessInput();
   }
@@ -299,7 +458,7 @@ void ClientConnection::Flush() {
 
 void ClientConnection::UpdateInterest() {
   if (fd_ < 0) return;
-  bool read = !pending_ && !holding_ && !session_.close_after_reply &&
+  bool read = !pending_ && !parked_ && !holding_ && !session_.close_after_reply &&
               output_.size() - output_start_ <= loop_->options.limits.output_soft_limit;
   uint32_t interest = (read ? EPOLLIN : 0) | (want_write_ ? EPOLLOUT : 0) | EPOLLRDHUP;
   if (interest == interest_) return;

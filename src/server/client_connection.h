@@ -8,10 +8,18 @@
 //     commands wait in the kernel's socket buffer and replies keep their order.
 //   * While unsent replies exceed the soft output limit, the connection stops reading and
 //     running commands, so a client that never reads cannot grow server memory without bound;
-//     a hard output limit (client-output-buffer-limit) disconnects it.
+//     a hard output limit (client-output-buffer-limit) disconnects it. Clients with Pub/Sub
+//     subscriptions get the pubsub class's hard and soft limits from CONFIG.
+//   * A blocked command (BLPOP...) parks the connection like a pending one: its argv stays in
+//     the input buffer, later pipelined commands wait, reading stops, and a peer that hangs up
+//     is noticed through EPOLLRDHUP. It resumes on a key signal, its timeout timer (on this
+//     loop), or CLIENT UNBLOCK, all of which arrive as tasks posted to this loop.
+//   * Pub/Sub messages arrive as posted tasks too and are appended to the output buffer; a
+//     publisher never writes to this connection itself.
 //
 // Thread safety: owned by its event loop's thread. The ResidencyWaiter callback may come from a
-// storage I/O thread; it only posts to the loop.
+// storage I/O thread, and Pub/Sub and blocking wake-ups from any thread; they only post to the
+// loop, through handles that outlive the connection and are detached when it closes.
 
 #include <cstdint>
 #include <memory>
@@ -50,13 +58,28 @@ class ClientConnection final : public net::Watcher {
 
  private:
   class Waiter;
+  class Handle;
 
   void StartTrace(std::span<const std::string_view> argv, int64_t parse_start_ns);
   void FinishTrace(bool written);
   void ReadInput();
   void ProcessInput();
-  bool RunCommand(std::span<const std::string_view> argv);
+  DispatchOutcome RunCommand(std::span<const std::string_view> argv);
   void OnResident();
+  // Blocking commands: park, resume on a wake / timeout / CLIENT UNBLOCK, finish.
+  void Park();
+  void ResumeParked();
+  void FinishParkedCommand();
+  void CancelBlockTimer();
+  void OnKeyReady(uint64_t block_seq, storage::DbIndex db, const std::string& key);
+  void OnBlockTimeout();
+  void OnUnblockRequest(uint64_t block_seq, bool error);
+  // Leaves the blocking registry (the command then answers by timeout or error).
+  void LeaveBlockingRegistry();
+  // Pub/Sub: formats a message into the output buffer and sends it.
+  void Deliver(const PubSubMessage& message);
+  // Whether the unsent output breaks this client's class limits (normal, or pubsub).
+  bool OverOutputLimit(size_t unsent);
   void OnDurable(bool durable);
   // Under appendfsync always: holds the output until the AOF says the batch's writes are on disk.
   bool HoldForDurability();
@@ -81,6 +104,13 @@ class ClientConnection final : public net::Watcher {
   size_t pending_consumed_ = 0;
   std::vector<std::string_view> pending_argv_;
   std::shared_ptr<Waiter> waiter_;
+  // Pub/Sub and blocking endpoint (ClientSession::subscriber / blocker point into it).
+  std::shared_ptr<Handle> handle_;
+  // A blocked command is parked (argv in pending_argv_, like a pending one), with its timeout.
+  bool parked_ = false;
+  net::EventLoop::TimerId block_timer_ = 0;
+  // When the output first went over the pubsub class's soft limit (0: it is not over).
+  int64_t soft_limit_since_ms_ = 0;
   // The AOF position of the last write this connection ran since its output was released, and
   // whether it waits for the AOF to make it durable.
   uint64_t unsynced_position_ = 0;

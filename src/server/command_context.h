@@ -56,11 +56,35 @@ class CommandContext {
   void Propagate(std::vector<std::string> command) { rewritten_.push_back(std::move(command)); }
   const std::vector<std::vector<std::string>>& rewritten() const { return rewritten_; }
 
+  // Blocking commands (BLPOP, BZPOPMIN, BLMOVE...). A handler that finds nothing to serve and
+  // may block (`can_block`) calls Block() and returns without replying; the dispatcher parks
+  // the client and runs the handler again when one of `keys` is signalled ready, or with
+  // `timed_out` set once `timeout_ms` (0 = forever) has passed, when it must give the timeout
+  // reply. Inside MULTI/EXEC `can_block` is false and the handler answers as on a timeout.
+  void Block(std::span<const std::string_view> keys, int64_t timeout_ms) {
+    block_requested_ = true;
+    block_keys_.assign(keys.begin(), keys.end());
+    block_timeout_ms_ = timeout_ms;
+  }
+  bool block_requested() const { return block_requested_; }
+  const std::vector<std::string>& block_keys() const { return block_keys_; }
+  int64_t block_timeout_ms() const { return block_timeout_ms_; }
+  bool can_block = true;
+  bool timed_out = false;
+  // Writers that add to a list or sorted set call this so that clients blocked on `key` (in the
+  // client's current database) are served after the command.
+  void SignalKeyReady(std::string_view key) { ready_keys_.emplace_back(key); }
+  const std::vector<std::string>& ready_keys() const { return ready_keys_; }
+
  private:
   bool pending_ = false;
   bool waiting_ = false;
   int64_t dirty_ = 0;
   std::vector<std::vector<std::string>> rewritten_;
+  bool block_requested_ = false;
+  std::vector<std::string> block_keys_;
+  int64_t block_timeout_ms_ = 0;
+  std::vector<std::string> ready_keys_;
 };
 
 }  // namespace ferrite::server

@@ -7,6 +7,7 @@
 #include "base/string_util.h"
 #include "resp/errors.h"
 #include "server/command_context.h"
+#include "server/pubsub.h"
 #include "server/registry/command_registry.h"
 #include "server/slowlog.h"
 #include "telemetry/api/command_trace.h"
@@ -25,6 +26,34 @@ bool IsTransactionControl(const CommandSpec& spec) {
 
 bool ArityOk(int arity, size_t argc) {
   return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+// Redis's list for RESP2 clients in subscribed mode.
+bool AllowedWhileSubscribed(const CommandSpec& spec) {
+  static constexpr std::string_view kAllowed[] = {"ping",         "subscribe",    "ssubscribe",
+                                                  "unsubscribe",  "sunsubscribe", "psubscribe",
+                                                  "punsubscribe", "quit",         "reset"};
+  for (std::string_view n : kAllowed) {
+    if (spec.name == n) return true;
+  }
+  return false;
+}
+
+// PING of a RESP2 subscriber: a two-element array, so it can be told apart from messages.
+void SubscribedPing(CommandContext& ctx) {
+  if (ctx.argc() > 2) return ctx.reply.Error(resp::errors::WrongArity("ping"));
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk("pong");
+  ctx.reply.Bulk(ctx.argc() == 2 ? ctx.argv[1] : std::string_view());
+}
+
+// The timeout reply of the list and sorted-set commands, for a handler that asked to block
+// where it may not (it should have answered as on a timeout itself).
+void FallbackTimeoutReply(CommandContext& ctx) { ctx.reply.NullArray(); }
+
+bool KeyExists(storage::StoreSession& store, storage::DbIndex db, std::string_view key) {
+  Status st = store.Read(db, key, [](const storage::RecordView&) {});
+  return st.ok() || st.IsPending();
 }
 
 }  // namespace
@@ -76,6 +105,22 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     return DispatchOutcome::kDone;
   }
 
+  CommandHandler handler = spec->handler;
+  if (client.pubsub.total() > 0) [[unlikely]] {
+    if (client.protocol == 2) {
+      if (!AllowedWhileSubscribed(*spec)) {
+        reply.Error("ERR Can't execute '" + std::string(spec->name) +
+                    "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed "
+                    "in this context");
+        counters.rejected_calls.Add();
+        count_error();
+        return DispatchOutcome::kDone;
+      }
+      if (spec->name == "ping") handler = SubscribedPing;
+    }
+    if (spec->name == "reset") UnsubscribeAll(server_.pubsub(), client);
+  }
+
   // A failing AOF refuses writes (Redis's MISCONF) while reads go on.
   if (spec->IsWrite() && sink_ != nullptr && !sink_->AcceptingWrites() && !client.tx.in_multi) {
     reply.Error(resp::errors::kMisconf);
@@ -103,7 +148,8 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   thread_local std::vector<std::string_view> keys;
   key_positions.clear();
   keys.clear();
-  if (spec->first_key != 0 || spec->HasFlag(kCmdMovableKeys)) {
+  // Shard channels (SPUBLISH, SSUBSCRIBE) sit in key positions but are not keys.
+  if ((spec->first_key != 0 || spec->HasFlag(kCmdMovableKeys)) && !spec->HasFlag(kCmdPubSub)) {
     if (registry.GetKeys(*spec, argv, &key_positions)) {
       for (int pos : key_positions) keys.push_back(argv[pos]);
     }
@@ -118,23 +164,37 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   }
   std::string* out = reply.buffer();
   const size_t reply_start = out->size();
-  const int64_t start_ns = MonotonicNs();
+  // A parked command's latency runs from its first attempt, as in Redis's latency stats.
+  const int64_t start_ns = client.block.start_ns != 0 ? client.block.start_ns : MonotonicNs();
   for (int attempt = 0;; ++attempt) {
     if (!keys.empty() && !store.EnsureResident(client.db, keys, waiter)) {
       return DispatchOutcome::kPending;
     }
     CommandContext ctx(argv, *spec, reply, client, store, server_);
     ctx.waiter = waiter;
+    ctx.can_block = client.blocker != nullptr;
+    ctx.timed_out = client.block.timed_out;
+    bool parked = false;
     {
       KeyLockGuard guard(locks_, keys, spec->HasFlag(kCmdTouchesArbitraryKeys) && keys.empty());
       store.Protect();
       {
         telemetry::ActiveTraceScope active(trace);
         CommandLogScope log_context(trace);
-        spec->handler(ctx);
+        handler(ctx);
+      }
+      if (!ctx.pending() && (ctx.block_requested() || client.block.registered)) [[unlikely]] {
+        parked = SettleBlocking(ctx, store, start_ns);
       }
       store.Unprotect();
       if (!ctx.pending() && ctx.dirty() > 0) AfterWrite(ctx, keys, nullptr);
+    }
+    if (!ctx.pending() && !ctx.ready_keys().empty()) {
+      server_.blocking().SignalReady(client.db, ctx.ready_keys());
+    }
+    if (parked) {
+      out->resize(reply_start);  // a blocked command answers when it is served
+      return DispatchOutcome::kBlocked;
     }
     if (ctx.waiting()) return DispatchOutcome::kPending;
     if (!ctx.pending()) break;
@@ -173,7 +233,48 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
                               duration_us, reply_bytes, failed, trace.context()});
   }
   trace.Stamp(telemetry::Step::kResponseSerialize);
+  if (client.block.start_ns != 0) client.block = ClientBlockState{};
   return DispatchOutcome::kDone;
+}
+
+bool Dispatcher::SettleBlocking(CommandContext& ctx, storage::StoreSession& store,
+                                int64_t start_ns) {
+  ClientSession& client = ctx.client;
+  ClientBlockState& b = client.block;
+  BlockingRegistry& registry = server_.blocking();
+  if (ctx.block_requested()) {
+    if (!ctx.can_block || ctx.timed_out) {
+      // A handler must not block here; answer as a timeout rather than hang the client.
+      FallbackTimeoutReply(ctx);
+      if (b.registered) registry.Unblock(client.blocker.get());
+      b.registered = false;
+      client.blocked.store(false, std::memory_order_relaxed);
+      return false;
+    }
+    if (b.registered) {
+      // Woken but another client was served first: keep the place in the queues.
+      if (b.woken) {
+        registry.NotServed(client.blocker.get(), b.seq, b.db, b.woken_key,
+                           KeyExists(store, b.db, b.woken_key));
+      }
+      b.woken = false;
+      return true;
+    }
+    b.start_ns = start_ns;
+    b.db = client.db;
+    b.timeout_ms = ctx.block_timeout_ms();
+    b.seq = registry.Block(client.blocker, client.db, ctx.block_keys());
+    b.registered = true;
+    client.blocked.store(true, std::memory_order_relaxed);
+    return true;
+  }
+  // Served while queued: leave the queues; the next waiter tries the key unless it is gone.
+  const bool drained = b.woken && !KeyExists(store, b.db, b.woken_key);
+  registry.Unblock(client.blocker.get(), drained ? &b.woken_key : nullptr);
+  b.registered = false;
+  b.woken = false;
+  client.blocked.store(false, std::memory_order_relaxed);
+  return false;
 }
 
 void Dispatcher::AfterWrite(CommandContext& ctx, std::span<const std::string_view> keys,
@@ -272,13 +373,19 @@ void Dispatcher::Exec(CommandContext& ctx) {
 
   ThreadStats& stats = server_.stats().Local();
   std::vector<std::vector<std::string>> propagated;
+  std::vector<std::pair<storage::DbIndex, std::string>> ready;  // keys to signal after unlocking
   ctx.reply.ArrayHeader(tx.queued.size());
   for (size_t i = 0; i < tx.queued.size(); ++i) {
     const CommandSpec& spec = *tx.queued[i].spec;
     uint64_t errors_before = ctx.reply.errors_written();
     CommandContext sub(argvs[i], spec, ctx.reply, client, ctx.store, server_);
+    sub.can_block = false;  // blocking commands answer as on a timeout inside MULTI
     const int64_t start_ns = MonotonicNs();
     spec.handler(sub);
+    if (!sub.pending()) {
+      if (sub.block_requested()) FallbackTimeoutReply(sub);
+      for (const std::string& key : sub.ready_keys()) ready.emplace_back(client.db, key);
+    }
     if (sub.pending()) {
       // Evicted between EnsureResident and now: report it for this command only.
       ctx.reply.Error("ERR storage is evicting records faster than they can be read; retry");
@@ -295,6 +402,9 @@ void Dispatcher::Exec(CommandContext& ctx) {
     if (!sub.pending() && sub.dirty() > 0) AfterWrite(sub, command_keys[i], &propagated);
   }
   tx.Reset();
+  guard.Release();
+  for (auto& [db, key] : ready)
+    server_.blocking().SignalReady(db, std::span<const std::string>(&key, 1));
   if (sink_ != nullptr && !propagated.empty()) {
     // Several writes replay atomically only inside MULTI/EXEC, as Redis propagates them.
     static constexpr std::string_view kMulti[] = {"multi"}, kExec[] = {"exec"};

@@ -14,6 +14,15 @@
 //      record (evicted since step 4) sets ctx.pending(); its partial reply is discarded and the
 //      command goes back to step 4.
 //   6. Count calls, time and errors; add to dirty and hand write commands to the propagation sink.
+//   7. Blocking commands (server/blocking.h): a handler that called ctx.Block() gets its partial
+//      reply discarded, the client is queued on the keys while their locks are still held, and
+//      Dispatch returns kBlocked: the connection parks the command and calls Dispatch again with
+//      the same argv when a key is signalled (ClientSession::block.woken) or the timeout passes
+//      (block.timed_out). A parked command is counted once, when it replies, with a duration
+//      that includes the wait. Keys a command signalled ready (ctx.ready_keys(), also inside
+//      EXEC) are signalled after its locks are released.
+//   RESP2 clients with subscriptions may only run (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT
+//   and RESET, as in Redis; PING then answers ["pong", arg].
 //
 // Thread safety: one Dispatcher serves all event-loop threads; Dispatch() is re-entrant. The
 // sink, if set, must be set before serving starts.
@@ -52,7 +61,7 @@ class PropagationSink {
   virtual void NotifyWhenDurable(uint64_t position, std::function<void(bool)> done) { done(true); }
 };
 
-enum class DispatchOutcome { kDone, kPending };
+enum class DispatchOutcome { kDone, kPending, kBlocked };
 
 class CommandContext;
 
@@ -76,6 +85,10 @@ class Dispatcher {
   KeyLockTable& key_locks() { return locks_; }
 
  private:
+  // After a handler ran (not pending), under its key locks and epoch protection: queues a client
+  // that asked to block, or dequeues one that was served. Returns true if the client stays
+  // blocked.
+  bool SettleBlocking(CommandContext& ctx, storage::StoreSession& store, int64_t start_ns);
   // After a handler changed data: dirty counter, WATCH versions, propagation.
   void AfterWrite(CommandContext& ctx, std::span<const std::string_view> keys,
                   std::vector<std::vector<std::string>>* deferred);

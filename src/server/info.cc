@@ -102,7 +102,7 @@ void ClientsSection(ServerContext& s, std::string* out) {
   Line(out, "maxclients", static_cast<uint64_t>(s.max_clients));
   Line(out, "client_recent_max_input_buffer", static_cast<uint64_t>(max_in));
   Line(out, "client_recent_max_output_buffer", static_cast<uint64_t>(max_out));
-  Line(out, "blocked_clients", "0");
+  Line(out, "blocked_clients", static_cast<uint64_t>(s.blocking().blocked_clients()));
   Line(out, "tracking_clients", "0");
   Line(out, "clients_in_timeout_table", "0");
 }
@@ -152,8 +152,9 @@ void StatsSection(ServerContext& s, std::string* out) {
   Line(out, "evicted_clients", "0");
   Line(out, "keyspace_hits", st.Sum(&ThreadStats::keyspace_hits));
   Line(out, "keyspace_misses", st.Sum(&ThreadStats::keyspace_misses));
-  Line(out, "pubsub_channels", "0");
-  Line(out, "pubsub_patterns", "0");
+  Line(out, "pubsub_channels", static_cast<uint64_t>(s.pubsub().channel_count()));
+  Line(out, "pubsub_patterns", static_cast<uint64_t>(s.pubsub().pattern_count()));
+  Line(out, "pubsubshard_channels", static_cast<uint64_t>(s.pubsub().shard_channel_count()));
   Line(out, "latest_fork_usec", "0");
   Line(out, "total_forks", "0");
   Line(out, "total_error_replies", st.Sum(&ThreadStats::error_replies));

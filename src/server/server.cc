@@ -106,7 +106,8 @@ Status Server::Start() {
       std::vector<ClientConnection*> doomed;
       for (auto& [id, c] : raw->connections) {
         ClientSession& s = c->session();
-        bool idle = timeout > 0 &&
+        // As in Redis, `timeout` spares blocked clients (they have their own) and subscribers.
+        bool idle = timeout > 0 && !s.block.registered && s.pubsub.total() == 0 &&
                     now - s.last_interaction_ms.load(std::memory_order_relaxed) > timeout * 1000LL;
         if (s.kill_requested.load(std::memory_order_relaxed) || idle) doomed.push_back(c.get());
       }

@@ -1,6 +1,7 @@
 #pragma once
 // ServerContext: the process-wide state command handlers may reach: the store, the command
-// registry, the runtime configuration, statistics, the client list, and server identity.
+// registry, the runtime configuration, statistics, the client list, the Pub/Sub and blocking
+// registries, and server identity.
 //
 // Thread safety: created before the event loops start and destroyed after they stop. Members are
 // either immutable while serving, internally synchronised (ClientRegistry, the store), or
@@ -13,7 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "server/blocking.h"
 #include "server/client_registry.h"
+#include "server/pubsub.h"
 #include "server/server_stats.h"
 #include "server/transaction.h"
 #include "storage/store.h"
@@ -43,6 +46,8 @@ class ServerContext {
   ServerStats& stats() { return stats_; }
   ClientRegistry& clients() { return clients_; }
   WatchTable& watches() { return watches_; }
+  PubSubRegistry& pubsub() { return pubsub_; }
+  BlockingRegistry& blocking() { return blocking_; }
   // The dispatcher registers itself; EXEC runs its queued commands through it.
   Dispatcher& dispatcher() { return *dispatcher_; }
   void set_dispatcher(Dispatcher* d) { dispatcher_ = d; }
@@ -102,6 +107,8 @@ class ServerContext {
   config::RuntimeConfig* runtime_config_ = nullptr;
   Dispatcher* dispatcher_ = nullptr;
   WatchTable watches_;
+  PubSubRegistry pubsub_;
+  BlockingRegistry blocking_;
   std::atomic<uint64_t> memory_peak_{0};
 };
 
