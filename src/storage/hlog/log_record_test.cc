@@ -69,5 +69,45 @@ TEST(LogRecordTest, LocksAndSeal) {
   EXPECT_FALSE(LockExclusive(rec));
 }
 
+TEST(LogRecordTest, ObjectSlotBecomesADescriptorOnDisk) {
+  // An object record: value length 0, the last 24 bytes hold the pointer and the charge.
+  uint64_t size = RecordSize(5, kObjectSlotSize);
+  std::vector<uint64_t> words(size / 8, 0);  // 8-aligned, as records in a page are
+  char* raw = reinterpret_cast<char*>(words.data());
+  LogRecord& rec = *LogRecord::At(raw);
+  uint32_t cap = static_cast<uint32_t>(size - kRecordHeaderSize - 5);
+  rec.Init(1, "hkey1", 0, cap, ValueType::kHash, kNoExpiry, 0, false);
+  rec.StoreInfo(rec.LoadInfo() | kObjectBit);
+  auto* fake = reinterpret_cast<StoredObject*>(uintptr_t{0x1234560});
+  rec.StoreObject(fake);
+  rec.set_object_charge(777);
+  EXPECT_TRUE(InfoObject(rec.LoadInfo()));
+  EXPECT_EQ(rec.LoadObject(), fake);
+  EXPECT_EQ(rec.object_charge(), 777u);
+  EXPECT_EQ(rec.key(), "hkey1") << "the slot lies past the key";
+  EXPECT_EQ(rec.ExchangeObject(nullptr), fake);
+  rec.StoreObject(fake);
+
+  std::vector<uint64_t> disk_words(size / 8);
+  char* disk = reinterpret_cast<char*>(disk_words.data());
+  ObjectDescriptor d{4096, 123, 0xabcdef01};
+  EncodeForDisk(rec, disk, &d);
+  ASSERT_TRUE(VerifyDiskRecord(disk, size));
+  ObjectDescriptor back = ReadObjectDescriptor(*LogRecord::At(disk));
+  EXPECT_EQ(back.offset, 4096u);
+  EXPECT_EQ(back.length, 123u);
+  EXPECT_EQ(back.checksum, 0xabcdef01u);
+  // Without a descriptor (tombstone, superseded record) the slot is empty: no pointer leaks.
+  EncodeForDisk(rec, disk, nullptr);
+  ASSERT_TRUE(VerifyDiskRecord(disk, size));
+  EXPECT_EQ(ReadObjectDescriptor(*LogRecord::At(disk)).length, 0u);
+  EXPECT_EQ(ReadObjectDescriptor(*LogRecord::At(disk)).offset, 0u);
+  // The descriptor is covered by the record checksum.
+  EncodeForDisk(rec, disk, &d);
+  disk[size - kObjectSlotSize + 9] ^= 1;
+  EXPECT_FALSE(VerifyDiskRecord(disk, size));
+  EXPECT_NE(ObjectChecksum("abc"), ObjectChecksum("abd"));
+}
+
 }  // namespace
 }  // namespace ferrite::storage::hlog

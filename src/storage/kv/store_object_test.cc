@@ -176,7 +176,9 @@ class ObjectStoreTest : public ::testing::Test {
     rb.expire_at_ms = expire;
     rb.object = MakeHash(fields);
     Status st = Resolve(*session_, db, key, [&] { return session_->Upsert(db, key, rb); });
-    if (st.ok()) EXPECT_EQ(rb.object, nullptr) << "Upsert took the object";
+    if (st.ok()) {
+      EXPECT_EQ(rb.object, nullptr) << "Upsert took the object";
+    }
     return st;
   }
   Status Rmw(std::string_view key, RmwFunctions& fns, DbIndex db = 0) {
