@@ -9,6 +9,7 @@ std::span<std::span<const CommandBinding> (*const)()> AllFamilies() {
       PubSubFamily,
       BitmapFamily,     HllFamily,    SortFamily,
       ListFamily,
+      ZSetFamily,
   };
   return kFamilies;
 }

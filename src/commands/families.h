@@ -37,6 +37,7 @@ std::span<const CommandBinding> BitmapFamily();       // SETBIT GETBIT BITCOUNT 
 std::span<const CommandBinding> HllFamily();          // PFADD PFCOUNT PFMERGE PFDEBUG PFSELFTEST
 std::span<const CommandBinding> SortFamily();         // SORT SORT_RO
 std::span<const CommandBinding> ListFamily();         // LPUSH LPOP LRANGE LMOVE BLPOP BLMPOP ...
+std::span<const CommandBinding> ZSetFamily();         // ZADD ZRANGE ZUNIONSTORE ZPOPMIN BZPOPMIN ...
 
 // Every family above, in registration order.
 std::span<std::span<const CommandBinding> (*const)()> AllFamilies();

@@ -45,6 +45,20 @@ bool ZSetObject::Erase(std::string_view member) {
   return true;
 }
 
+size_t ZSetObject::EraseRanks(size_t from, size_t to) {
+  if (from >= to) return 0;
+  auto it = ordered_.find_by_order(from);
+  for (size_t n = from; n < to; ++n) {
+    auto next = it;
+    ++next;
+    tree_heap_bytes_ -= HeapBytes(it->second);
+    scores_.Erase(it->second);
+    ordered_.erase(it);
+    it = next;
+  }
+  return to - from;
+}
+
 size_t ZSetObject::Rank(std::string_view member, double score) const {
   return ordered_.order_of_key(Item{score, std::string(member)});
 }

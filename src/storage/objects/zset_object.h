@@ -42,6 +42,11 @@ class ZSetObject final : public StoredObject {
   // Adds `member` or moves it to `score`. Returns true when the member was new.
   bool Add(std::string_view member, double score);
   bool Erase(std::string_view member);
+  // Removes the members of ascending ranks [from, to) in one pass over the tree (ZREMRANGEBY*,
+  // ZPOPMIN/ZPOPMAX). Returns how many were removed. REQUIRES: from <= to <= size().
+  size_t EraseRanks(size_t from, size_t to);
+  // Sizes the member table for `n` members (store destinations built in one go).
+  void Reserve(size_t n) { scores_.Reserve(n); }
   // 0-based rank in ascending order. REQUIRES: the member is present with `score`.
   size_t Rank(std::string_view member, double score) const;
   // The item at ascending rank `rank`. REQUIRES: rank < size().
