@@ -10,6 +10,7 @@ std::span<std::span<const CommandBinding> (*const)()> AllFamilies() {
       BitmapFamily,     HllFamily,    SortFamily,
       ListFamily,
       ZSetFamily,
+      HashFamily,       SetFamily,
   };
   return kFamilies;
 }
