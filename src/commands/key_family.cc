@@ -19,7 +19,11 @@
 #include "base/string_util.h"
 #include "commands/expire_ops.h"
 #include "commands/families.h"
+#include "commands/hash_ops.h"
+#include "commands/list_ops.h"
+#include "commands/set_ops.h"
 #include "commands/string_ops.h"
+#include "commands/zset_ops.h"
 #include "resp/errors.h"
 #include "server/client_session.h"
 #include "server/command_context.h"
@@ -62,6 +66,9 @@ Status ReadRecord(CommandContext& ctx, DbIndex db, std::string_view key, RecordB
     out->type = r.type;
     out->expire_at_ms = r.expire_at_ms;
     out->value.assign(r.value);
+    // A collection is copied whole (O(n), where Redis moves a pointer): the engine's records own
+    // their objects, and RENAME/MOVE/COPY write a new record.
+    if (r.object != nullptr) out->object = r.object->Clone();
   });
 }
 
@@ -316,14 +323,16 @@ bool ObjectLookup(CommandContext& ctx, ObjectInfo* info) {
         break;
       }
       case ValueType::kList:
-        info->encoding = "quicklist";
+        info->encoding = ListEncoding(static_cast<const storage::ListObject&>(*r.object));
         break;
       case ValueType::kSet:
+        info->encoding = SetEncoding(static_cast<const storage::SetObject&>(*r.object));
+        break;
       case ValueType::kHash:
-        info->encoding = "hashtable";
+        info->encoding = HashEncoding(static_cast<const storage::HashObject&>(*r.object));
         break;
       case ValueType::kZSet:
-        info->encoding = "skiplist";
+        info->encoding = ZSetEncoding(static_cast<const storage::ZSetObject&>(*r.object));
         break;
       case ValueType::kStream:
         info->encoding = "stream";

@@ -629,5 +629,41 @@ TEST(ExpireOpsTest, UpdatersInPlace) {
   EXPECT_EQ(again.outcome, RmwOutcome::kUnchanged);
 }
 
+// Collections move and copy whole: the copy is independent of the original.
+TEST_F(KeyFamilyTest, RenameCopyMoveCarryCollections) {
+  ASSERT_EQ(Run({"HSET", "h", "f1", "v1", "f2", "v2"}), ":2\r\n");
+  ASSERT_EQ(Run({"PEXPIRE", "h", "100000"}), ":1\r\n");
+  EXPECT_EQ(Run({"RENAME", "h", "h2"}), "+OK\r\n");
+  EXPECT_EQ(Run({"EXISTS", "h"}), ":0\r\n");
+  EXPECT_EQ(Run({"HGET", "h2", "f2"}), "$2\r\nv2\r\n");
+  EXPECT_EQ(Run({"PTTL", "h2"}), ":100000\r\n");
+  EXPECT_EQ(Run({"TYPE", "h2"}), "+hash\r\n");
+
+  EXPECT_EQ(Run({"COPY", "h2", "h3"}), ":1\r\n");
+  EXPECT_EQ(Run({"HSET", "h3", "f3", "v3"}), ":1\r\n");
+  EXPECT_EQ(Run({"HLEN", "h2"}), ":2\r\n");
+  EXPECT_EQ(Run({"HLEN", "h3"}), ":3\r\n");
+
+  ASSERT_EQ(Run({"RPUSH", "l", "a", "b"}), ":2\r\n");
+  EXPECT_EQ(Run({"MOVE", "l", "1"}), ":1\r\n");
+  EXPECT_EQ(Run({"EXISTS", "l"}), ":0\r\n");
+  EXPECT_EQ(Run({"SELECT", "1"}), "+OK\r\n");
+  EXPECT_EQ(Run({"LRANGE", "l", "0", "-1"}), "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  EXPECT_EQ(Run({"TYPE", "l"}), "+list\r\n");
+}
+
+TEST_F(KeyFamilyTest, ObjectEncodingOfCollections) {
+  Run({"HSET", "h", "f", "v"});
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "h"}), "$8\r\nlistpack\r\n");
+  Run({"HSET", "h", "f", std::string(100, 'x')});
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "h"}), "$9\r\nhashtable\r\n");
+  Run({"SADD", "s", "1", "2"});
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "s"}), "$6\r\nintset\r\n");
+  Run({"SADD", "s", "x"});
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "s"}), "$9\r\nhashtable\r\n");
+  Run({"RPUSH", "l", "a"});
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "l"}), "$9\r\nquicklist\r\n");
+}
+
 }  // namespace
 }  // namespace ferrite::commands
