@@ -112,7 +112,7 @@ void HybridLogStore::OnReadDone(DiskRequest* req, Status st) {
   }
   if (rec->db == req->phys && rec->key() == req->key) {
     const uint64_t info = rec->LoadInfo();
-    if (hlog::InfoObject(info) && !hlog::InfoTombstone(info)) {
+    if (hlog::InfoObject(info) && worker_session_->StateOf(*rec).live()) {
       // The collection comes from the object log, read here on the worker (synchronously, like
       // the tail of a large record).
       auto object = log_.ReadObjectSync(req->address, *rec);
