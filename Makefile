@@ -46,6 +46,13 @@ fuzz: deps
 bench: build
 	@bash bench/redis_benchmark.sh
 
+.PHONY: bench-collections bench-telemetry
+bench-collections: build
+	@TESTS=lpush,lpop,sadd,spop,hset,zadd,lrange_100 SECTION=Collections bash bench/redis_benchmark.sh
+
+bench-telemetry: build
+	@bash bench/telemetry_impact.sh
+
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 
