@@ -11,6 +11,7 @@ std::span<std::span<const CommandBinding> (*const)()> AllFamilies() {
       ListFamily,
       ZSetFamily,
       HashFamily,       SetFamily,
+      DumpFamily,
   };
   return kFamilies;
 }
