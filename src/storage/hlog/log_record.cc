@@ -47,9 +47,11 @@ void EncodeForDisk(const LogRecord& rec, char* out, const ObjectDescriptor* obje
   std::memcpy(out, &info, 8);
   // Bytes 8..15 are the live lock word in memory: never copied.
   std::memset(out + 8, 0, 8);
-  std::memcpy(out + 16, reinterpret_cast<const char*>(&rec) + 16, size - 16);
+  // The object slot is not copied: a pointer means nothing on disk (and FlushDb may be
+  // detaching it right now); it becomes the object-log descriptor.
+  const uint64_t copied = InfoObject(info) ? size - kObjectSlotSize : size;
+  std::memcpy(out + 16, reinterpret_cast<const char*>(&rec) + 16, copied - 16);
   if (InfoObject(info)) {
-    // A pointer means nothing on disk: the slot becomes the object-log descriptor.
     char* slot = out + size - kObjectSlotSize;
     std::memset(slot, 0, kObjectSlotSize);
     if (object != nullptr) {
