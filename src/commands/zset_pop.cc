@@ -77,9 +77,14 @@ enum class Rewrite : uint8_t { kNone, kPlain, kWithCount };
 // command went pending; kNothing when no key exists.
 PopResult PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, bool from_max,
                    size_t count, PopShape shape, Rewrite rewrite) {
+  // A blocked command re-run after a wake-up skips keys of another type, as Redis serves only
+  // sorted sets to its blocked clients (a ZADD + DEL + SET in one MULTI must not wake it with an
+  // error); its first run reports WRONGTYPE.
+  const bool woken = ctx.client.block.registered;
   for (std::string_view key : keys) {
     ZPopUpdater updater(from_max, count);
     Status st = ctx.store.Rmw(ctx.client.db, key, updater);
+    if (woken && st.code() == StatusCode::kWrongType) continue;
     if (ReplyRmwFailure(ctx, st)) return PopResult::kReplied;
     if (updater.outcome != ZOutcome::kDone) continue;
     ctx.AddDirty(static_cast<int64_t>(updater.popped.size()));
