@@ -311,9 +311,8 @@ void ClientConnection::OnUnblockRequest(uint64_t block_seq, bool error) {
   CancelBlockTimer();
   if (!error || !parked_) return OnBlockTimeout();
   LeaveBlockingRegistry();
-  reply_.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-  loop_->server.stats().CountError(reply_.last_error_code());
-  session_.block = ClientBlockState{};
+  reply_.set_protocol(session_.protocol);
+  loop_->dispatcher.FailBlocked(session_, reply_);
   parked_ = false;
   FinishParkedCommand();
 }

@@ -164,7 +164,8 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   }
   std::string* out = reply.buffer();
   const size_t reply_start = out->size();
-  // A parked command's latency runs from its first attempt, as in Redis's latency stats.
+  // A parked command's duration runs from its first attempt, so it includes the wait (Redis 7.0
+  // counts only execution time: see docs/compatibility.md).
   const int64_t start_ns = client.block.start_ns != 0 ? client.block.start_ns : MonotonicNs();
   for (int attempt = 0;; ++attempt) {
     if (!keys.empty() && !store.EnsureResident(client.db, keys, waiter)) {
@@ -235,6 +236,21 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
   trace.Stamp(telemetry::Step::kResponseSerialize);
   if (client.block.start_ns != 0) client.block = ClientBlockState{};
   return DispatchOutcome::kDone;
+}
+
+void Dispatcher::FailBlocked(ClientSession& client, resp::ReplyBuilder& reply) {
+  reply.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  server_.stats().CountError(reply.last_error_code());
+  if (const CommandSpec* spec = client.last_command.load(std::memory_order_relaxed)) {
+    CommandCounters& counters =
+        server_.stats().Local().commands[spec->id < kMaxCommandIds ? spec->id : 0];
+    const int64_t elapsed_ns = MonotonicNs() - client.block.start_ns;
+    counters.calls.Add();
+    counters.failed_calls.Add();
+    counters.usec.Add(static_cast<uint64_t>(elapsed_ns / 1000));
+    telemetry::metrics::RecordCommand(spec->id, static_cast<uint64_t>(elapsed_ns), client.trace);
+  }
+  client.block = ClientBlockState{};
 }
 
 bool Dispatcher::SettleBlocking(CommandContext& ctx, storage::StoreSession& store,

@@ -84,6 +84,10 @@ class Dispatcher {
 
   KeyLockTable& key_locks() { return locks_; }
 
+  // CLIENT UNBLOCK ... ERROR: answers a parked command with -UNBLOCKED and counts it as a failed
+  // call, as Redis does. The caller has already taken the client out of the blocking registry.
+  void FailBlocked(ClientSession& client, resp::ReplyBuilder& reply);
+
  private:
   // After a handler ran (not pending), under its key locks and epoch protection: queues a client
   // that asked to block, or dequeues one that was served. Returns true if the client stays
