@@ -199,8 +199,10 @@ void SortGeneric(CommandContext& ctx, bool read_only) {
   int64_t length = 0;
   int64_t start = 0, end = 0;
   auto window = [&](int64_t len) {
-    start = o.limit_start < 0 ? 0 : o.limit_start;
-    end = o.limit_count < 0 ? len - 1 : start + o.limit_count - 1;
+    // Clamped to the length first, so that start + count cannot overflow.
+    start = std::min(std::max<int64_t>(o.limit_start, 0), len);
+    const int64_t count = std::min(std::max<int64_t>(o.limit_count, -1), len);
+    end = count < 0 ? len - 1 : start + count - 1;
     if (start >= len) {
       start = len - 1;
       end = len - 2;

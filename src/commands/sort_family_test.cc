@@ -81,6 +81,10 @@ TEST_F(SortFamilyTest, NumericAlphaDescLimit) {
   EXPECT_EQ(Run({"SORT", "l", "LIMIT", "-5", "2"}), Array({"-4", "1"}));
   EXPECT_EQ(Run({"SORT", "missing"}), Array({}));
   EXPECT_EQ(Run({"SORT_RO", "l", "DESC", "LIMIT", "0", "1"}), Array({"10"}));
+  // Huge LIMIT values are clamped, never overflowed (Redis's "SETRANGE with huge offset").
+  EXPECT_EQ(Run({"SORT_RO", "l", "BY", "a", "LIMIT", "2", "9223372036854775807"}),
+            Array({"1", "2.5", "-4"}));
+  EXPECT_EQ(Run({"SORT", "l", "LIMIT", "9223372036854775807", "9223372036854775807"}), Array({}));
 }
 
 TEST_F(SortFamilyTest, ErrorsAndTypes) {
