@@ -37,7 +37,7 @@ Lookup ReadHash(CommandContext& ctx, auto&& fn) {
 
 void HSetGeneric(CommandContext& ctx, bool hmset) {
   if (ctx.argc() % 2 == 1) return ctx.reply.Error(errors::WrongArity(ctx.spec.name));
-  HashSetUpdater updater(ctx.argv.subspan(2), /*only_new=*/false);
+  HashSetUpdater updater(ctx.argv.subspan(2), /*only_new=*/false, HashLimitsOf(ctx));
   if (ReplyRmwFailure(ctx, ctx.store.Rmw(ctx.client.db, ctx.argv[1], updater))) return;
   ctx.AddDirty(static_cast<int64_t>(ctx.argc() - 2) / 2);
   hmset ? ctx.reply.Ok() : ctx.reply.Integer(updater.added);
@@ -47,7 +47,7 @@ void HSet(CommandContext& ctx) { HSetGeneric(ctx, false); }
 void HMSet(CommandContext& ctx) { HSetGeneric(ctx, true); }
 
 void HSetNx(CommandContext& ctx) {
-  HashSetUpdater updater(ctx.argv.subspan(2, 2), /*only_new=*/true);
+  HashSetUpdater updater(ctx.argv.subspan(2, 2), /*only_new=*/true, HashLimitsOf(ctx));
   if (ReplyRmwFailure(ctx, ctx.store.Rmw(ctx.client.db, ctx.argv[1], updater))) return;
   if (updater.outcome != RmwOutcome::kDone) return ctx.reply.Integer(0);
   ctx.AddDirty();
@@ -137,7 +137,7 @@ void HDel(CommandContext& ctx) {
 void HIncrBy(CommandContext& ctx) {
   int64_t delta;
   if (!String2ll(ctx.argv[3], &delta)) return ctx.reply.Error(errors::kNotInteger);
-  HashIncrByUpdater updater(ctx.argv[2], delta);
+  HashIncrByUpdater updater(ctx.argv[2], delta, HashLimitsOf(ctx));
   if (ReplyRmwFailure(ctx, ctx.store.Rmw(ctx.client.db, ctx.argv[1], updater))) return;
   switch (updater.outcome) {
     case RmwOutcome::kDone:
@@ -156,7 +156,7 @@ void HIncrByFloat(CommandContext& ctx) {
   if (std::isnan(increment) || std::isinf(increment)) {
     return ctx.reply.Error("ERR value is NaN or Infinity");
   }
-  HashIncrByFloatUpdater updater(ctx.argv[2], increment);
+  HashIncrByFloatUpdater updater(ctx.argv[2], increment, HashLimitsOf(ctx));
   if (ReplyRmwFailure(ctx, ctx.store.Rmw(ctx.client.db, ctx.argv[1], updater))) return;
   switch (updater.outcome) {
     case RmwOutcome::kDone:
@@ -237,6 +237,7 @@ void HRandField(CommandContext& ctx) {
 void HScan(CommandContext& ctx) {
   CollectionScanArgs args;
   if (!ParseCollectionScanArgs(ctx, &args)) return;
+  const HashLimits limits = HashLimitsOf(ctx);
   Lookup found = ReadHash(ctx, [&](const HashObject& hash) {
     if (!args.error.empty()) return ctx.reply.Error(args.error);
     std::vector<const HashObject::Table::Entry*> hits;
@@ -244,7 +245,7 @@ void HScan(CommandContext& ctx) {
     auto visit = [&](const HashObject::Table::Entry& e) {
       if (ScanMatches(args, e.key)) hits.push_back(&e);
     };
-    if (HashEncoding(hash) == "listpack") {
+    if (HashEncoding(hash, limits) == "listpack") {
       // Redis returns a small (listpack) hash whole, with cursor 0.
       for (const auto& e : hash.table().entries()) visit(e);
     } else {

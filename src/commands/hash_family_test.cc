@@ -11,6 +11,8 @@
 
 #include "commands/hash_ops.h"
 #include "commands/testing/command_fixture.h"
+#include "server/config/config.h"
+#include "server/config/runtime_config.h"
 
 namespace ferrite::commands {
 namespace {
@@ -400,6 +402,27 @@ TEST_F(HashFamilyTest, EncodingFollowsRedisThresholds) {
 
   EXPECT_EQ(Run({"HINCRBY", "k", std::string(65, 'f'), "1"}), Int(1));
   EXPECT_EQ(Encoding("k"), "hashtable");
+}
+
+TEST_F(HashFamilyTest, EncodingHonoursConfigSet) {
+  server::config::Config config;
+  server::config::RuntimeConfig runtime(config);
+  server_.set_runtime_config(&runtime);
+  ASSERT_TRUE(runtime.Set("hash-max-listpack-value", "8").ok());
+  // A value past the limit converts (the Tcl suite's HINCRBYFLOAT case)...
+  EXPECT_EQ(Run({"HSET", "small", "tmp", "0"}), Int(1));
+  EXPECT_EQ(Run({"HSET", "big", "tmp", "0"}), Int(1));
+  EXPECT_EQ(Run({"HINCRBYFLOAT", "small", "tmp", "0.000005"}), Bulk("0.000005"));
+  EXPECT_EQ(Run({"HINCRBYFLOAT", "big", "tmp", "0.0000005"}), Bulk("0.0000005"));
+  EXPECT_EQ(Encoding("small"), "listpack");
+  EXPECT_EQ(Encoding("big"), "hashtable");
+  // ...and so does a field.
+  EXPECT_EQ(Run({"HINCRBYFLOAT", "f9", "abcdefghi", "1"}), Bulk("1"));
+  EXPECT_EQ(Encoding("f9"), "hashtable");
+  ASSERT_TRUE(runtime.Set("hash-max-ziplist-entries", "2").ok());
+  EXPECT_EQ(Run({"HSET", "n", "a", "1", "b", "2", "c", "3"}), Int(3));
+  EXPECT_EQ(Encoding("n"), "hashtable");
+  server_.set_runtime_config(nullptr);
 }
 
 TEST(HashEncodingTest, ComputedWithoutTheFlag) {

@@ -2,6 +2,7 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -12,6 +13,8 @@
 
 #include "base/random.h"
 #include "base/string_util.h"
+#include "server/config/runtime_config.h"
+#include "server/server_context.h"
 
 namespace ferrite::commands {
 
@@ -21,10 +24,20 @@ using storage::RecordBuilder;
 using storage::RecordView;
 using storage::ValueType;
 
-std::string_view HashEncoding(const HashObject& hash) {
-  if (hash.hashtable_encoding || hash.Length() > kHashMaxListpackEntries) return "hashtable";
+HashLimits HashLimitsOf(server::CommandContext& ctx) {
+  HashLimits limits;
+  if (const auto* rc = ctx.server.runtime_config_if_set()) {
+    const server::config::EncodingLimits l = rc->encoding_limits();
+    limits.max_entries = static_cast<size_t>(std::max<int64_t>(l.hash_max_listpack_entries, 0));
+    limits.max_value = static_cast<size_t>(std::max<int64_t>(l.hash_max_listpack_value, 0));
+  }
+  return limits;
+}
+
+std::string_view HashEncoding(const HashObject& hash, const HashLimits& limits) {
+  if (hash.hashtable_encoding || hash.Length() > limits.max_entries) return "hashtable";
   for (const auto& e : hash.table().entries()) {
-    if (e.key.size() > kHashMaxListpackValue || e.value.size() > kHashMaxListpackValue) {
+    if (e.key.size() > limits.max_value || e.value.size() > limits.max_value) {
       return "hashtable";
     }
   }
@@ -156,7 +169,7 @@ void HashSetUpdater::Apply(HashObject& hash) {
   }
   for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
     if (hash.table().Set(pairs[i], std::string(pairs[i + 1]))) ++added;
-    NoteHashWrite(hash, pairs[i], pairs[i + 1]);
+    NoteHashWrite(hash, pairs[i], pairs[i + 1], limits);
   }
 }
 
@@ -241,7 +254,7 @@ void HashIncrByUpdater::Store(HashObject& hash) {
   char buf[kLongStrSize];
   const std::string_view text(buf, Ll2String(buf, sizeof(buf), value));
   hash.table().Set(field, std::string(text));
-  NoteHashWrite(hash, field, text);
+  NoteHashWrite(hash, field, text, limits);
 }
 
 Status HashIncrByUpdater::InitialUpdate(RecordBuilder& out) {
@@ -290,7 +303,7 @@ bool HashIncrByFloatUpdater::Compute(const HashObject* hash) {
 
 void HashIncrByFloatUpdater::Store(HashObject& hash) {
   hash.table().Set(field, text);
-  NoteHashWrite(hash, field, text);
+  NoteHashWrite(hash, field, text, limits);
 }
 
 Status HashIncrByFloatUpdater::InitialUpdate(RecordBuilder& out) {

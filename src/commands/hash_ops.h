@@ -34,24 +34,32 @@
 
 namespace ferrite::commands {
 
-// Redis 7.0's defaults (CONFIG hash-max-listpack-entries / hash-max-listpack-value). Ferrite's
-// runtime configuration has no such parameters: the defaults apply.
+// Redis 7.0's defaults of CONFIG hash-max-listpack-entries / hash-max-listpack-value.
 inline constexpr size_t kHashMaxListpackEntries = 128;
 inline constexpr size_t kHashMaxListpackValue = 64;
 
-// OBJECT ENCODING of a hash: "hashtable" once converted (the sticky flag), or while it holds more
-// than kHashMaxListpackEntries fields or a field or value longer than kHashMaxListpackValue
-// (a hash rebuilt from disk has lost the flag, like a Redis hash reloaded from an RDB file);
-// otherwise "listpack". O(1) for large hashes, at most 128 entries looked at otherwise.
-std::string_view HashEncoding(const storage::HashObject& hash);
+// The thresholds in force: the runtime configuration's (CONFIG SET changes them), or the
+// defaults when the server has none (unit tests).
+struct HashLimits {
+  size_t max_entries = kHashMaxListpackEntries;
+  size_t max_value = kHashMaxListpackValue;
+};
+HashLimits HashLimitsOf(server::CommandContext& ctx);
+
+// OBJECT ENCODING of a hash: "hashtable" once converted (the sticky flag, set by the writers
+// below with the limits of the moment), or while it holds more than `limits.max_entries` fields
+// or a field or value longer than `limits.max_value` (a hash rebuilt from disk has lost the flag,
+// and is judged like a Redis hash reloaded from an RDB file); otherwise "listpack". O(1) for
+// large hashes; otherwise at most max_entries entries are looked at.
+std::string_view HashEncoding(const storage::HashObject& hash, const HashLimits& limits = {});
 
 // Sets the sticky flag if writing `field` = `value` makes Redis convert the hash to a hashtable.
 // Call after the write (the length includes the new field).
-inline void NoteHashWrite(storage::HashObject& hash, std::string_view field,
-                          std::string_view value) {
+inline void NoteHashWrite(storage::HashObject& hash, std::string_view field, std::string_view value,
+                          const HashLimits& limits) {
   if (!hash.hashtable_encoding &&
-      (field.size() > kHashMaxListpackValue || value.size() > kHashMaxListpackValue ||
-       hash.Length() > kHashMaxListpackEntries)) {
+      (field.size() > limits.max_value || value.size() > limits.max_value ||
+       hash.Length() > limits.max_entries)) {
     hash.hashtable_encoding = true;
   }
 }
@@ -125,14 +133,16 @@ std::vector<uint32_t> SampleDistinctPositions(size_t size, size_t count);
 // (HSETNX, one pair) an existing field is left alone: outcome kSkipped. `added` counts the new
 // fields. Outcome kDone, kSkipped or kWrongType.
 struct HashSetUpdater final : storage::RmwFunctions {
-  HashSetUpdater(std::span<const std::string_view> pairs, bool only_new)
-      : pairs(pairs), only_new(only_new) {}
+  HashSetUpdater(std::span<const std::string_view> pairs, bool only_new,
+                 const HashLimits& limits = {})
+      : pairs(pairs), only_new(only_new), limits(limits) {}
   Status InitialUpdate(storage::RecordBuilder& out) override;
   bool InPlaceUpdate(storage::MutableRecord& rec) override;
   Status CopyUpdate(const storage::RecordView& old, storage::RecordBuilder& out) override;
 
   std::span<const std::string_view> pairs;
   bool only_new;
+  HashLimits limits;
   RmwOutcome outcome = RmwOutcome::kAbsent;
   int64_t added = 0;
 
@@ -159,13 +169,15 @@ struct HashDelUpdater final : storage::RmwFunctions {
 // HINCRBY: adds `delta` to the integer in `field` (0 when absent). Outcome kDone (result in
 // `value`), kNotInteger (the field holds no integer), kOverflow or kWrongType.
 struct HashIncrByUpdater final : storage::RmwFunctions {
-  HashIncrByUpdater(std::string_view field, int64_t delta) : field(field), delta(delta) {}
+  HashIncrByUpdater(std::string_view field, int64_t delta, const HashLimits& limits = {})
+      : field(field), delta(delta), limits(limits) {}
   Status InitialUpdate(storage::RecordBuilder& out) override;
   bool InPlaceUpdate(storage::MutableRecord& rec) override;
   Status CopyUpdate(const storage::RecordView& old, storage::RecordBuilder& out) override;
 
   std::string_view field;
   int64_t delta;
+  HashLimits limits;
   RmwOutcome outcome = RmwOutcome::kAbsent;
   int64_t value = 0;
 
@@ -179,14 +191,16 @@ struct HashIncrByUpdater final : storage::RmwFunctions {
 // Redis's human format (`text`). Outcome kDone, kNotFloat (the field holds no number),
 // kNanOrInfinity or kWrongType.
 struct HashIncrByFloatUpdater final : storage::RmwFunctions {
-  HashIncrByFloatUpdater(std::string_view field, long double increment)
-      : field(field), increment(increment) {}
+  HashIncrByFloatUpdater(std::string_view field, long double increment,
+                         const HashLimits& limits = {})
+      : field(field), increment(increment), limits(limits) {}
   Status InitialUpdate(storage::RecordBuilder& out) override;
   bool InPlaceUpdate(storage::MutableRecord& rec) override;
   Status CopyUpdate(const storage::RecordView& old, storage::RecordBuilder& out) override;
 
   std::string_view field;
   long double increment;
+  HashLimits limits;
   RmwOutcome outcome = RmwOutcome::kAbsent;
   std::string text;
 

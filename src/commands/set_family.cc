@@ -54,7 +54,7 @@ void ReplyMembers(CommandContext& ctx, const SetObject& set) {
 // SADD SREM
 
 void SAdd(CommandContext& ctx) {
-  SetAddUpdater updater(ctx.argv.subspan(2));
+  SetAddUpdater updater(ctx.argv.subspan(2), SetLimitsOf(ctx));
   if (ReplyRmwFailure(ctx, ctx.store.Rmw(ctx.client.db, ctx.argv[1], updater))) return;
   ctx.AddDirty(updater.added);
   ctx.reply.Integer(updater.added);
@@ -208,7 +208,7 @@ void SMove(CommandContext& ctx) {
   SetRemUpdater remove(one);
   if (ReplyRmwFailure(ctx, ctx.store.Rmw(ctx.client.db, src, remove))) return;
   ctx.AddDirty();
-  SetAddUpdater add(one);
+  SetAddUpdater add(one, SetLimitsOf(ctx));
   if (ReplyRmwFailure(ctx, ctx.store.Rmw(ctx.client.db, dst, add))) return;
   ctx.AddDirty(add.added);
   ctx.reply.Integer(1);
@@ -250,7 +250,7 @@ void SetOpStore(CommandContext& ctx, SetOp op) {
     return ctx.reply.Integer(0);
   }
   // Whatever was at the destination (any type, any TTL) is replaced.
-  ResetSetEncoding(*result.set);
+  ResetSetEncoding(*result.set, SetLimitsOf(ctx));
   storage::RecordBuilder record;
   record.type = ValueType::kSet;
   record.object = std::move(result.set);
@@ -297,6 +297,7 @@ void SInterCard(CommandContext& ctx) {
 void SScan(CommandContext& ctx) {
   CollectionScanArgs args;
   if (!ParseCollectionScanArgs(ctx, &args)) return;
+  const SetLimits limits = SetLimitsOf(ctx);
   Lookup found = ReadSet(ctx, ctx.argv[1], [&](const SetObject& set) {
     if (!args.error.empty()) return ctx.reply.Error(args.error);
     std::vector<std::string_view> hits;
@@ -304,7 +305,7 @@ void SScan(CommandContext& ctx) {
     auto visit = [&](const SetObject::Table::Entry& e) {
       if (ScanMatches(args, e.key)) hits.push_back(e.key);
     };
-    if (SetEncoding(set) == "intset") {
+    if (SetEncoding(set, limits) == "intset") {
       // Redis returns a small (intset) set whole, with cursor 0.
       for (const auto& e : set.table().entries()) visit(e);
     } else {

@@ -529,10 +529,10 @@ TEST(SetEncodingTest, ComputedWithoutTheFlag) {
   EXPECT_EQ(SetEncoding(set), "hashtable");
   set.table().Erase("x");
   EXPECT_EQ(SetEncoding(set), "intset");
-  ResetSetEncoding(set);
+  ResetSetEncoding(set, {});
   EXPECT_FALSE(set.hashtable_encoding);
   set.table().Set("y", storage::NoValue{});
-  ResetSetEncoding(set);
+  ResetSetEncoding(set, {});
   EXPECT_TRUE(set.hashtable_encoding);
 }
 

@@ -3,6 +3,9 @@
 #include <algorithm>
 
 #include "base/random.h"
+#include "server/command_context.h"
+#include "server/config/runtime_config.h"
+#include "server/server_context.h"
 
 namespace ferrite::commands {
 
@@ -13,17 +16,26 @@ using storage::RecordView;
 using storage::SetObject;
 using storage::ValueType;
 
-std::string_view SetEncoding(const SetObject& set) {
-  if (set.hashtable_encoding || set.Length() > kSetMaxIntsetEntries) return "hashtable";
+SetLimits SetLimitsOf(server::CommandContext& ctx) {
+  SetLimits limits;
+  if (const auto* rc = ctx.server.runtime_config_if_set()) {
+    limits.max_intset_entries =
+        static_cast<size_t>(std::max<int64_t>(rc->encoding_limits().set_max_intset_entries, 0));
+  }
+  return limits;
+}
+
+std::string_view SetEncoding(const SetObject& set, const SetLimits& limits) {
+  if (set.hashtable_encoding || set.Length() > limits.max_intset_entries) return "hashtable";
   for (const auto& e : set.table().entries()) {
     if (!IsIntsetMember(e.key)) return "hashtable";
   }
   return "intset";
 }
 
-void ResetSetEncoding(SetObject& set) {
+void ResetSetEncoding(SetObject& set, const SetLimits& limits) {
   set.hashtable_encoding = false;
-  set.hashtable_encoding = SetEncoding(set) == "hashtable";
+  set.hashtable_encoding = SetEncoding(set, limits) == "hashtable";
 }
 
 namespace {
@@ -55,7 +67,7 @@ void SetAddUpdater::Apply(SetObject& set) {
   for (std::string_view member : members) {
     if (set.table().Set(member, NoValue{})) {
       ++added;
-      NoteSetAdd(set, member);
+      NoteSetAdd(set, member, limits);
     }
   }
   outcome = RmwOutcome::kDone;

@@ -34,10 +34,20 @@
 #include "storage/objects/set_object.h"
 #include "storage/store.h"
 
+namespace ferrite::server {
+class CommandContext;
+}
+
 namespace ferrite::commands {
 
-// Redis 7.0's default set-max-intset-entries (Ferrite's runtime config has no such parameter).
+// Redis 7.0's default of CONFIG set-max-intset-entries.
 inline constexpr size_t kSetMaxIntsetEntries = 512;
+
+// The threshold in force: the runtime configuration's, or the default when the server has none.
+struct SetLimits {
+  size_t max_intset_entries = kSetMaxIntsetEntries;
+};
+SetLimits SetLimitsOf(server::CommandContext& ctx);
 
 // Whether Redis would keep `member` in an intset: a canonical int64 (string2ll).
 inline bool IsIntsetMember(std::string_view member) {
@@ -45,31 +55,35 @@ inline bool IsIntsetMember(std::string_view member) {
   return String2ll(member, &ignored);
 }
 
-// OBJECT ENCODING of a set: "hashtable" once converted (the sticky flag) or while it holds more
-// than kSetMaxIntsetEntries members or a member that is not an integer (a set rebuilt from disk
-// has lost the flag, like a Redis set reloaded from an RDB file); otherwise "intset". At most
-// 512 members are looked at.
-std::string_view SetEncoding(const storage::SetObject& set);
+// OBJECT ENCODING of a set: "hashtable" once converted (the sticky flag, set by the writers with
+// the limit of the moment) or while it holds more than `limits.max_intset_entries` members or a
+// member that is not an integer (a set rebuilt from disk has lost the flag, and is judged like a
+// Redis set reloaded from an RDB file); otherwise "intset". At most max_intset_entries members
+// are looked at.
+std::string_view SetEncoding(const storage::SetObject& set, const SetLimits& limits = {});
 
 // Sets the sticky flag when adding `member` (already inserted) makes Redis convert the set.
-inline void NoteSetAdd(storage::SetObject& set, std::string_view member) {
-  if (!set.hashtable_encoding && (set.Length() > kSetMaxIntsetEntries || !IsIntsetMember(member))) {
+inline void NoteSetAdd(storage::SetObject& set, std::string_view member, const SetLimits& limits) {
+  if (!set.hashtable_encoding &&
+      (set.Length() > limits.max_intset_entries || !IsIntsetMember(member))) {
     set.hashtable_encoding = true;
   }
 }
 
 // Recomputes the flag of a set built in one go (a *STORE result): Redis builds those from an
 // empty intset, so the flag says whether any member or the size forced a conversion.
-void ResetSetEncoding(storage::SetObject& set);
+void ResetSetEncoding(storage::SetObject& set, const SetLimits& limits);
 
 // SADD (and SMOVE's destination). `added` counts new members. Outcome kDone or kWrongType.
 struct SetAddUpdater final : storage::RmwFunctions {
-  explicit SetAddUpdater(std::span<const std::string_view> members) : members(members) {}
+  explicit SetAddUpdater(std::span<const std::string_view> members, const SetLimits& limits = {})
+      : members(members), limits(limits) {}
   Status InitialUpdate(storage::RecordBuilder& out) override;
   bool InPlaceUpdate(storage::MutableRecord& rec) override;
   Status CopyUpdate(const storage::RecordView& old, storage::RecordBuilder& out) override;
 
   std::span<const std::string_view> members;
+  SetLimits limits;
   RmwOutcome outcome = RmwOutcome::kAbsent;
   int64_t added = 0;
 
