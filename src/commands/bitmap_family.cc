@@ -32,11 +32,11 @@ constexpr std::string_view kBitfieldType =
     "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 "
     "is.";
 
-// Reads the string at argv[1] and runs `fn(value)` inside the read callback. Replies WRONGTYPE
-// for other types; returns false when the key is absent (nothing replied) and true otherwise,
-// including when it replied an error or went pending.
+// Reads the string at argv[1] and runs `fn(value)` inside the read callback, which replies.
+// Replies WRONGTYPE for other types, or the store failure. Returns false, having replied nothing,
+// when the key is absent.
 template <typename Fn>
-bool ReadString(CommandContext& ctx, bool* handled, Fn&& fn) {
+bool ReadString(CommandContext& ctx, Fn&& fn) {
   bool wrong_type = false;
   Status st = ctx.store.Read(ctx.client.db, ctx.argv[1], [&](const RecordView& r) {
     if (r.type != ValueType::kString) {
@@ -45,10 +45,8 @@ bool ReadString(CommandContext& ctx, bool* handled, Fn&& fn) {
       fn(r.value);
     }
   });
-  *handled = true;
   if (st.IsNotFound()) {
     CountKeyspaceMiss(ctx);
-    *handled = false;
     return false;
   }
   if (ReplyStoreFailure(ctx, st)) return true;
@@ -77,22 +75,18 @@ void SetBit(CommandContext& ctx) {
 void GetBit(CommandContext& ctx) {
   uint64_t offset;
   if (!ParseBitOffset(ctx.argv[2], 0, &offset)) return ctx.reply.Error(errors::kBitOffset);
-  int64_t bit = 0;
-  bool handled;
-  ReadString(ctx, &handled, [&](std::string_view v) {
-    bit = GetBitfieldPadded(v, offset, 1, /*is_signed=*/false);
-    ctx.reply.Integer(bit);
+  const bool found = ReadString(ctx, [&](std::string_view v) {
+    ctx.reply.Integer(GetBitfieldPadded(v, offset, 1, /*is_signed=*/false));
   });
-  if (!handled) ctx.reply.Integer(0);
+  if (!found) ctx.reply.Integer(0);
 }
 
 // ---------------------------------------------------------------------------------------------
 // BITCOUNT key [start end [BYTE|BIT]]
 
 void BitCountCmd(CommandContext& ctx) {
-  bool handled;
   // Redis looks the key up before parsing the range: a missing key answers 0 whatever follows.
-  ReadString(ctx, &handled, [&](std::string_view v) {
+  const bool found = ReadString(ctx, [&](std::string_view v) {
     const size_t argc = ctx.argc();
     if (argc == 2) return ctx.reply.Integer(BitCount(v, false, 0, 0, false));
     if (argc != 4 && argc != 5) return ctx.reply.Error(errors::kSyntax);
@@ -111,7 +105,7 @@ void BitCountCmd(CommandContext& ctx) {
     }
     ctx.reply.Integer(BitCount(v, true, start, end, is_bit));
   });
-  if (!handled) ctx.reply.Integer(0);
+  if (!found) ctx.reply.Integer(0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -121,8 +115,7 @@ void BitPosCmd(CommandContext& ctx) {
   int64_t bit;
   if (!String2ll(ctx.argv[2], &bit)) return ctx.reply.Error(errors::kNotInteger);
   if (bit != 0 && bit != 1) return ctx.reply.Error("ERR The bit argument must be 1 or 0.");
-  bool handled;
-  ReadString(ctx, &handled, [&](std::string_view v) {
+  const bool found = ReadString(ctx, [&](std::string_view v) {
     const size_t argc = ctx.argc();
     if (argc == 3) return ctx.reply.Integer(BitPos(v, int(bit), false, 0, false, 0, false));
     if (argc > 6) return ctx.reply.Error(errors::kSyntax);
@@ -140,7 +133,7 @@ void BitPosCmd(CommandContext& ctx) {
     ctx.reply.Integer(BitPos(v, int(bit), true, start, argc >= 5, end, is_bit));
   });
   // A missing key is an endless run of zeros.
-  if (!handled) ctx.reply.Integer(bit ? -1 : 0);
+  if (!found) ctx.reply.Integer(bit ? -1 : 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,20 +256,15 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only_command) {
     for (const auto& r : results) r ? ctx.reply.Integer(*r) : ctx.reply.Null();
   };
   if (!has_write) {
-    std::vector<std::optional<int64_t>> results;
-    bool handled;
-    ReadString(ctx, &handled, [&](std::string_view v) {
+    // Only GETs: a read, and a missing key reads as zeros.
+    auto get_all = [&](std::string_view v) {
+      std::vector<std::optional<int64_t>> results;
       for (const BitfieldOp& op : ops) {
         results.emplace_back(GetBitfieldPadded(v, op.offset, op.bits, op.is_signed));
       }
       reply_results(results);
-    });
-    if (!handled) {
-      for (const BitfieldOp& op : ops) {
-        results.emplace_back(GetBitfieldPadded({}, op.offset, op.bits, op.is_signed));
-      }
-      reply_results(results);
-    }
+    };
+    if (!ReadString(ctx, get_all)) get_all({});
     return;
   }
   if (read_only_command) {
