@@ -363,6 +363,11 @@ void BlockingMove(CommandContext& ctx, ListEnd from, ListEnd to, std::string_vie
   std::string_view error;
   if (!ParseBlockTimeout(timeout_arg, &timeout_ms, &error)) return ctx.reply.Error(error);
   if (ctx.timed_out) return ctx.reply.NullArray();
+  if (ctx.client.block.woken) {
+    // As for the pops: a woken client whose source is no longer a list keeps waiting.
+    Status st = ReadList(ctx, ctx.argv[1], [](const ListObject&) {});
+    if (st.code() == StatusCode::kWrongType) return ctx.Block(ctx.argv.subspan(1, 1), timeout_ms);
+  }
   std::string value;
   switch (MoveElement(ctx, from, to, &value)) {
     case Served::kDone:
@@ -401,12 +406,14 @@ void BRPopLPush(CommandContext& ctx) {
 // one element answered [key, element] when `count` is 0, else up to `count` answered
 // [key, [elements...]]. Propagated as [LR]POP key [count]. A key of another type is an error
 // even when an earlier key was merely absent, as in Redis.
+// With `skip_wrong_type` (a woken re-run) a key of another type counts as empty instead.
 Served PopFirstNonEmpty(CommandContext& ctx, std::span<const std::string_view> keys, ListEnd end,
-                        size_t count) {
+                        size_t count, bool skip_wrong_type = false) {
   const bool single = count == 0;
   for (std::string_view key : keys) {
     ListPopUpdater updater(end, single ? 1 : count, single);
     Status st = ctx.store.Rmw(ctx.client.db, key, updater);
+    if (skip_wrong_type && st.code() == StatusCode::kWrongType) continue;
     if (ReplyRmwFailure(ctx, st)) return Served::kReplied;
     if (updater.outcome != ListOutcome::kDone) continue;
     ctx.reply.ArrayHeader(2);
@@ -431,7 +438,20 @@ void BlockingPop(CommandContext& ctx, std::span<const std::string_view> keys, Li
                  size_t count, int64_t timeout_ms) {
   // The timeout reply comes without another look at the keys, as in Redis.
   if (ctx.timed_out) return ctx.reply.NullArray();
-  switch (PopFirstNonEmpty(ctx, keys, end, count)) {
+  std::span<const std::string_view> candidates = keys;
+  const server::ClientBlockState& block = ctx.client.block;
+  if (block.woken) {
+    // Redis serves a woken client from the key that became ready, and only while it holds a
+    // list: a key that was made a string meanwhile (MULTI: LPUSH, DEL, SET) is not an error
+    // for a client that is already waiting; it keeps waiting.
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] == block.woken_key) {
+        candidates = keys.subspan(i, 1);
+        break;
+      }
+    }
+  }
+  switch (PopFirstNonEmpty(ctx, candidates, end, count, block.woken)) {
     case Served::kEmpty:
       if (!ctx.can_block) return ctx.reply.NullArray();
       return ctx.Block(keys, timeout_ms);

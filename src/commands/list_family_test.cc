@@ -420,6 +420,34 @@ TEST_F(ListFamilyTest, BlockingPopBlocksThenIsServedOrTimesOut) {
   EXPECT_EQ(RunCtx({"BRPOP", "z", "1"}, true, true).reply, kResp3Null);
 }
 
+TEST_F(ListFamilyTest, WokenBlockingPopServesTheReadyKeyAndIgnoresOtherTypes) {
+  Run({"RPUSH", "a", "from-a"});
+  Run({"RPUSH", "b", "from-b"});
+  client_.block.woken = true;
+  client_.block.woken_key = "b";
+  // Woken by b: served from b although a, earlier in the list, has data too (as Redis).
+  Outcome o = RunCtx({"BLPOP", "a", "b", "0"});
+  EXPECT_EQ(o.reply, Arr({"b", "from-b"}));
+
+  // The ready key became a string before the client ran (MULTI: LPUSH, DEL, SET): no
+  // WRONGTYPE for a waiting client, it keeps waiting on all of its keys.
+  Run({"SET", "c", "str"});
+  client_.block.woken_key = "c";
+  o = RunCtx({"BLPOP", "c", "d", "0"});
+  EXPECT_TRUE(o.blocked);
+  EXPECT_EQ(o.reply, "");
+  EXPECT_EQ(o.block_keys, (std::vector<std::string>{"c", "d"}));
+  o = RunCtx({"BLMPOP", "0", "1", "c", "LEFT"});
+  EXPECT_TRUE(o.blocked);
+  o = RunCtx({"BLMOVE", "c", "dst", "LEFT", "LEFT", "0"});
+  EXPECT_TRUE(o.blocked);
+  EXPECT_EQ(o.reply, "");
+
+  // A first run (not woken) reports the wrong type.
+  client_.block.woken = false;
+  EXPECT_EQ(Run({"BLPOP", "c", "d", "0"}), kWrongType);
+}
+
 TEST_F(ListFamilyTest, BlockingPopInsideMultiAnswersAsATimeout) {
   Outcome o = RunCtx({"BLPOP", "a", "0"}, /*can_block=*/false);
   EXPECT_FALSE(o.blocked);
