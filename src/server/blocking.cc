@@ -105,6 +105,19 @@ void BlockingRegistry::SignalReady(storage::DbIndex db, std::span<const std::str
   }
 }
 
+void BlockingRegistry::SignalDatabase(storage::DbIndex db) {
+  if (blocked_.load(std::memory_order_acquire) == 0) return;
+  std::lock_guard lock(mu_);
+  for (auto& [key, q] : queues_) {
+    if (key.db != db) continue;
+    if (q.holder != nullptr) {
+      q.again = true;
+    } else {
+      WakeAt(key, q, 0);
+    }
+  }
+}
+
 bool BlockingRegistry::RequestUnblock(uint64_t client_id, bool error) {
   std::lock_guard lock(mu_);
   auto it = by_id_.find(client_id);

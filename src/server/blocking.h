@@ -90,6 +90,8 @@ class BlockingRegistry {
                  std::string_view key, bool key_exists);
   // Writers: hands each key's token to its first waiter (see the header comment).
   void SignalReady(storage::DbIndex db, std::span<const std::string> keys);
+  // SWAPDB: signals every key of `db` that has a waiter.
+  void SignalDatabase(storage::DbIndex db);
   // CLIENT UNBLOCK: posts OnUnblockRequest to the client's loop. Returns false if the client is
   // not blocked.
   bool RequestUnblock(uint64_t client_id, bool error);

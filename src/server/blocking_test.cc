@@ -175,6 +175,25 @@ TEST(BlockingRegistryTest, StaleNotServedIsIgnoredAndDatabasesAreSeparate) {
   EXPECT_EQ(c->wakes.size(), 1u);
 }
 
+TEST(BlockingRegistryTest, SignalDatabaseWakesTheFirstWaiterOfEveryKeyInThatDatabase) {
+  net::EventLoop loop;
+  BlockingRegistry reg;
+  auto a = std::make_shared<FakeClient>(&loop, 1);
+  auto b = std::make_shared<FakeClient>(&loop, 2);
+  auto c = std::make_shared<FakeClient>(&loop, 3);
+  auto d = std::make_shared<FakeClient>(&loop, 4);
+  reg.Block(a, 9, Keys({"k1"}));
+  reg.Block(b, 9, Keys({"k1"}));
+  reg.Block(c, 9, Keys({"k2"}));
+  reg.Block(d, 1, Keys({"k1"}));
+  reg.SignalDatabase(9);  // SWAPDB 1 9
+  Drain(loop);
+  EXPECT_EQ(a->wakes.size(), 1u);
+  EXPECT_TRUE(b->wakes.empty());  // behind a
+  EXPECT_EQ(c->wakes.size(), 1u);
+  EXPECT_TRUE(d->wakes.empty());  // another database
+}
+
 TEST(BlockingRegistryTest, RequestUnblockPostsToTheClientOnlyWhileBlocked) {
   net::EventLoop loop;
   BlockingRegistry reg;

@@ -75,6 +75,10 @@ class CommandContext {
   // client's current database) are served after the command.
   void SignalKeyReady(std::string_view key) { ready_keys_.emplace_back(key); }
   const std::vector<std::string>& ready_keys() const { return ready_keys_; }
+  // SWAPDB and the like, which change what every key of database `db` holds: all clients blocked
+  // in `db` re-check their keys after the command.
+  void SignalDbReady(storage::DbIndex db) { ready_dbs_.push_back(db); }
+  const std::vector<storage::DbIndex>& ready_dbs() const { return ready_dbs_; }
 
  private:
   bool pending_ = false;
@@ -85,6 +89,7 @@ class CommandContext {
   std::vector<std::string> block_keys_;
   int64_t block_timeout_ms_ = 0;
   std::vector<std::string> ready_keys_;
+  std::vector<storage::DbIndex> ready_dbs_;
 };
 
 }  // namespace ferrite::server

@@ -193,6 +193,9 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     if (!ctx.pending() && !ctx.ready_keys().empty()) {
       server_.blocking().SignalReady(client.db, ctx.ready_keys());
     }
+    if (!ctx.pending() && !ctx.ready_dbs().empty()) [[unlikely]] {
+      for (storage::DbIndex db : ctx.ready_dbs()) server_.blocking().SignalDatabase(db);
+    }
     if (parked) {
       out->resize(reply_start);  // a blocked command answers when it is served
       return DispatchOutcome::kBlocked;
@@ -390,6 +393,7 @@ void Dispatcher::Exec(CommandContext& ctx) {
   ThreadStats& stats = server_.stats().Local();
   std::vector<std::vector<std::string>> propagated;
   std::vector<std::pair<storage::DbIndex, std::string>> ready;  // keys to signal after unlocking
+  std::vector<storage::DbIndex> ready_dbs;
   ctx.reply.ArrayHeader(tx.queued.size());
   for (size_t i = 0; i < tx.queued.size(); ++i) {
     const CommandSpec& spec = *tx.queued[i].spec;
@@ -401,6 +405,7 @@ void Dispatcher::Exec(CommandContext& ctx) {
     if (!sub.pending()) {
       if (sub.block_requested()) FallbackTimeoutReply(sub);
       for (const std::string& key : sub.ready_keys()) ready.emplace_back(client.db, key);
+      ready_dbs.insert(ready_dbs.end(), sub.ready_dbs().begin(), sub.ready_dbs().end());
     }
     if (sub.pending()) {
       // Evicted between EnsureResident and now: report it for this command only.
@@ -421,6 +426,7 @@ void Dispatcher::Exec(CommandContext& ctx) {
   guard.Release();
   for (auto& [db, key] : ready)
     server_.blocking().SignalReady(db, std::span<const std::string>(&key, 1));
+  for (storage::DbIndex db : ready_dbs) server_.blocking().SignalDatabase(db);
   if (sink_ != nullptr && !propagated.empty()) {
     // Several writes replay atomically only inside MULTI/EXEC, as Redis propagates them.
     static constexpr std::string_view kMulti[] = {"multi"}, kExec[] = {"exec"};
