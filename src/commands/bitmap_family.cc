@@ -5,6 +5,7 @@
 // through the updaters of commands/bitmap_ops.h. As in Redis, SETBIT and BITFIELD count as a
 // change (dirty, WATCH, propagation) only when the value really changed or grew.
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@
 #include "resp/errors.h"
 #include "server/client_session.h"
 #include "server/command_context.h"
+#include "server/config/runtime_config.h"
+#include "server/server_context.h"
 
 namespace ferrite::commands {
 namespace {
@@ -55,12 +58,21 @@ bool ReadString(CommandContext& ctx, Fn&& fn) {
   return true;
 }
 
+// The largest string a bit offset may reach: CONFIG's proto-max-bulk-len, within the store's own
+// 512 MB value limit (a larger setting would only turn the error into an out-of-memory one).
+uint64_t MaxBitmapBytes(CommandContext& ctx) {
+  const server::config::RuntimeConfig* config = ctx.server.runtime_config_if_set();
+  return config ? std::min(config->proto_max_bulk_len(), kProtoMaxBulkLen) : kProtoMaxBulkLen;
+}
+
 // ---------------------------------------------------------------------------------------------
 // SETBIT GETBIT
 
 void SetBit(CommandContext& ctx) {
   uint64_t offset;
-  if (!ParseBitOffset(ctx.argv[2], 0, &offset)) return ctx.reply.Error(errors::kBitOffset);
+  if (!ParseBitOffset(ctx.argv[2], 0, &offset, MaxBitmapBytes(ctx))) {
+    return ctx.reply.Error(errors::kBitOffset);
+  }
   int64_t on;
   if (!String2ll(ctx.argv[3], &on) || (on & ~int64_t{1}) != 0) {
     return ctx.reply.Error(kBitValue);
@@ -74,7 +86,9 @@ void SetBit(CommandContext& ctx) {
 
 void GetBit(CommandContext& ctx) {
   uint64_t offset;
-  if (!ParseBitOffset(ctx.argv[2], 0, &offset)) return ctx.reply.Error(errors::kBitOffset);
+  if (!ParseBitOffset(ctx.argv[2], 0, &offset, MaxBitmapBytes(ctx))) {
+    return ctx.reply.Error(errors::kBitOffset);
+  }
   const bool found = ReadString(ctx, [&](std::string_view v) {
     ctx.reply.Integer(GetBitfieldPadded(v, offset, 1, /*is_signed=*/false));
   });
@@ -210,6 +224,7 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only_command) {
   BitfieldOverflow overflow = BitfieldOverflow::kWrap;
   bool has_write = false;
   uint64_t highest_bit = 0;
+  const uint64_t max_bytes = MaxBitmapBytes(ctx);
   for (size_t j = 2; j < ctx.argc(); ++j) {
     const size_t remaining = ctx.argc() - j - 1;
     const std::string_view sub = ctx.argv[j];
@@ -238,7 +253,7 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only_command) {
     if (!ParseBitfieldType(ctx.argv[j + 1], &op.is_signed, &op.bits)) {
       return ctx.reply.Error(kBitfieldType);
     }
-    if (!ParseBitOffset(ctx.argv[j + 2], op.bits, &op.offset)) {
+    if (!ParseBitOffset(ctx.argv[j + 2], op.bits, &op.offset, max_bytes)) {
       return ctx.reply.Error(errors::kBitOffset);
     }
     if (op.kind != BitfieldOp::kGet) {

@@ -282,6 +282,9 @@ TEST(BitmapOpsTest, ParseBitOffset) {
   EXPECT_EQ(off, 24u);
   EXPECT_FALSE(ParseBitOffset("#-1", 8, &off));
   EXPECT_FALSE(ParseBitOffset("#9223372036854775807", 8, &off));
+  // A lower proto-max-bulk-len lowers the limit: byte 1023 is the last of 1 KiB.
+  EXPECT_TRUE(ParseBitOffset("8191", 0, &off, 1024));
+  EXPECT_FALSE(ParseBitOffset("8192", 0, &off, 1024));
 }
 
 }  // namespace

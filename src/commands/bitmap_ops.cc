@@ -13,12 +13,12 @@ using storage::RecordBuilder;
 using storage::RecordView;
 using storage::ValueType;
 
-bool ParseBitOffset(std::string_view arg, int bits, uint64_t* offset) {
+bool ParseBitOffset(std::string_view arg, int bits, uint64_t* offset, uint64_t max_bytes) {
   const bool hash = bits > 0 && !arg.empty() && arg[0] == '#';
   int64_t v;
   if (!String2ll(hash ? arg.substr(1) : arg, &v)) return false;
   if (hash && __builtin_mul_overflow(v, static_cast<int64_t>(bits), &v)) return false;
-  if (v < 0 || static_cast<uint64_t>(v >> 3) >= kProtoMaxBulkLen) return false;
+  if (v < 0 || static_cast<uint64_t>(v >> 3) >= max_bytes) return false;
   *offset = static_cast<uint64_t>(v);
   return true;
 }

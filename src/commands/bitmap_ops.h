@@ -9,8 +9,8 @@
 //
 // Thread safety: updaters are per-call objects used by one thread; the free functions are pure.
 //
-// Invariants: every offset handed to an updater has already been checked against
-// kProtoMaxBulkLen (ParseBitOffset), so the grown string never exceeds 512 MB.
+// Invariants: every offset handed to an updater has already been checked by ParseBitOffset
+// against proto-max-bulk-len (at most kProtoMaxBulkLen), so a grown string never exceeds 512 MB.
 
 #include <cstdint>
 #include <optional>
@@ -25,9 +25,10 @@
 namespace ferrite::commands {
 
 // Redis's getBitOffsetFromArgument: a non-negative integer whose byte (offset / 8) is below
-// proto-max-bulk-len. With `bits` > 0 the "#N" form means N * bits (BITFIELD). False on error
-// (the caller replies "ERR bit offset is not an integer or out of range").
-bool ParseBitOffset(std::string_view arg, int bits, uint64_t* offset);
+// `max_bytes` (proto-max-bulk-len). With `bits` > 0 the "#N" form means N * bits (BITFIELD).
+// False on error (the caller replies "ERR bit offset is not an integer or out of range").
+bool ParseBitOffset(std::string_view arg, int bits, uint64_t* offset,
+                    uint64_t max_bytes = kProtoMaxBulkLen);
 
 // Number of set bits in `bytes`.
 uint64_t PopCount(std::string_view bytes);
