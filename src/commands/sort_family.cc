@@ -136,7 +136,10 @@ Lookup LookupByPattern(CommandContext& ctx, std::string_view pattern, std::strin
         found = true;
       }
     });
-    if (!st.IsPending()) return found ? Lookup::kFound : Lookup::kNone;
+    if (!st.IsPending()) {
+      st.ok() ? CountKeyspaceHit(ctx) : CountKeyspaceMiss(ctx);  // lookupKeyRead counts them
+      return found ? Lookup::kFound : Lookup::kNone;
+    }
     const std::string_view keys[] = {key};
     if (attempt > 0 || ctx.waiter == nullptr ||
         !ctx.store.EnsureResident(ctx.client.db, keys, ctx.waiter)) {

@@ -132,6 +132,17 @@ TEST_F(SortFamilyTest, ByPatternAndGet) {
             Err("ERR One or more scores can't be converted into double"));
 }
 
+TEST_F(SortFamilyTest, PatternLookupsCountKeyspaceHitsAndMisses) {
+  PutList("l", {"1", "2", "3"});
+  EXPECT_EQ(Run({"MSET", "w_1", "3", "w_2", "2"}), "+OK\r\n");
+  auto hits = [&] { return server_.stats().Sum(&server::ThreadStats::keyspace_hits); };
+  auto misses = [&] { return server_.stats().Sum(&server::ThreadStats::keyspace_misses); };
+  const uint64_t h = hits(), m = misses();
+  EXPECT_EQ(Run({"SORT", "l", "BY", "w_*", "GET", "#"}), Array({"3", "2", "1"}));
+  EXPECT_EQ(hits(), h + 3);    // the source and two weights ("#" reads nothing)
+  EXPECT_EQ(misses(), m + 1);  // w_3
+}
+
 TEST_F(SortFamilyTest, NoSortKeepsNativeOrder) {
   PutList("l", {"c", "a", "b", "d"});
   EXPECT_EQ(Run({"SORT", "l", "BY", "nosort"}), Array({"c", "a", "b", "d"}));
