@@ -1,5 +1,7 @@
 // Server administration: INFO SHUTDOWN DEBUG.
 
+#include <malloc.h>
+
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -7,6 +9,7 @@
 
 #include "base/string_util.h"
 #include "commands/families.h"
+#include "commands/object_encoding.h"
 #include "resp/errors.h"
 #include "server/client_session.h"
 #include "server/command_context.h"
@@ -59,9 +62,11 @@ void Debug(CommandContext& ctx) {
   if (EqualsIgnoreCase(sub, "object") && ctx.argc() == 3) {
     std::string line;
     Status st = ctx.store.Read(ctx.client.db, ctx.argv[2], [&](const storage::RecordView& r) {
-      line = "Value at:0x0 refcount:1 encoding:" +
-             std::string(r.type == storage::ValueType::kString ? "raw" : "listpack") +
-             " serializedlength:" + std::to_string(r.value.size()) +
+      std::string serialized;
+      if (r.object != nullptr) r.object->Serialize(&serialized);
+      line = "Value at:0x0 refcount:1 encoding:" + std::string(ValueEncoding(ctx, r)) +
+             " serializedlength:" +
+             std::to_string(r.object != nullptr ? serialized.size() : r.value.size()) +
              " lru:0 lru_seconds_idle:0 tier:" + std::string(storage::TierName(r.tier));
     });
     if (st.IsPending()) return ctx.SetPending();
@@ -80,8 +85,69 @@ void Debug(CommandContext& ctx) {
                   "'. Try DEBUG HELP.");
 }
 
+// MEMORY USAGE key [SAMPLES count]: the bytes the key costs the engine: its log record (header,
+// key, value bytes) plus, for a collection, the object's MemoryUsage(). All elements are always
+// counted, so SAMPLES is validated and otherwise has no effect.
+void MemoryUsage(CommandContext& ctx) {
+  if (ctx.argc() != 3 && !(ctx.argc() == 5 && EqualsIgnoreCase(ctx.argv[3], "samples"))) {
+    return ctx.reply.Error(errors::kSyntax);
+  }
+  if (ctx.argc() == 5) {
+    int64_t samples;
+    if (!String2ll(ctx.argv[4], &samples)) return ctx.reply.Error(errors::kNotInteger);
+    if (samples < 0) return ctx.reply.Error(errors::kSyntax);
+  }
+  constexpr uint64_t kRecordHeader = 40;  // hlog/log_record.h
+  uint64_t bytes = 0;
+  Status st = ctx.store.Read(ctx.client.db, ctx.argv[2], [&](const storage::RecordView& r) {
+    bytes = kRecordHeader + ctx.argv[2].size() +
+            (r.object != nullptr ? r.object->MemoryUsage() : r.value.size());
+  });
+  if (st.IsPending()) return ctx.SetPending();
+  if (!st.ok()) return ctx.reply.Null();
+  ctx.reply.Integer(static_cast<int64_t>(bytes));
+}
+
+void MemoryDoctor(CommandContext& ctx) {
+  ctx.reply.Bulk(
+      "Hi Sam, I can't find any memory issue in your instance. I can only account for what "
+      "occurs on this base.");
+}
+
+void MemoryMallocStats(CommandContext& ctx) {
+  ctx.reply.Bulk("Stats not supported for the current allocator");
+}
+
+void MemoryPurge(CommandContext& ctx) {
+  malloc_trim(0);  // glibc's equivalent of jemalloc's purge: return free pages to the kernel
+  ctx.reply.Ok();
+}
+
+void MemoryHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DOCTOR",
+      "    Return memory problems reports.",
+      "MALLOC-STATS",
+      "    Return internal statistics report from the memory allocator.",
+      "PURGE",
+      "    Attempt to purge dirty pages for reclamation by the allocator.",
+      "USAGE <key> [SAMPLES <count>]",
+      "    Return memory in bytes used by <key> and its value.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.SimpleString(line);
+}
+
 constexpr CommandBinding kBindings[] = {
     {"debug", Debug},
+    {"memory|usage", MemoryUsage},
+    {"memory|doctor", MemoryDoctor},
+    {"memory|malloc-stats", MemoryMallocStats},
+    {"memory|purge", MemoryPurge},
+    {"memory|help", MemoryHelp},
     {"info", Info},
     {"shutdown", Shutdown},
 };

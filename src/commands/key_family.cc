@@ -19,11 +19,8 @@
 #include "base/string_util.h"
 #include "commands/expire_ops.h"
 #include "commands/families.h"
-#include "commands/hash_ops.h"
-#include "commands/list_ops.h"
-#include "commands/set_ops.h"
+#include "commands/object_encoding.h"
 #include "commands/string_ops.h"
-#include "commands/zset_ops.h"
 #include "resp/errors.h"
 #include "server/client_session.h"
 #include "server/command_context.h"
@@ -315,29 +312,9 @@ struct ObjectInfo {
 bool ObjectLookup(CommandContext& ctx, ObjectInfo* info) {
   Status st = ctx.store.Read(ctx.client.db, ctx.argv[2], [&](const RecordView& r) {
     info->type = r.type;
-    switch (r.type) {
-      case ValueType::kString: {
-        info->encoding = StringEncoding(r.value);
-        int64_t n;
-        info->small_int = info->encoding == "int" && String2ll(r.value, &n) && n >= 0 && n < 10000;
-        break;
-      }
-      case ValueType::kList:
-        info->encoding = ListEncoding(static_cast<const storage::ListObject&>(*r.object));
-        break;
-      case ValueType::kSet:
-        info->encoding = SetEncoding(static_cast<const storage::SetObject&>(*r.object));
-        break;
-      case ValueType::kHash:
-        info->encoding = HashEncoding(static_cast<const storage::HashObject&>(*r.object));
-        break;
-      case ValueType::kZSet:
-        info->encoding = ZSetEncoding(static_cast<const storage::ZSetObject&>(*r.object));
-        break;
-      case ValueType::kStream:
-        info->encoding = "stream";
-        break;
-    }
+    info->encoding = ValueEncoding(ctx, r);
+    int64_t n;
+    info->small_int = info->encoding == "int" && String2ll(r.value, &n) && n >= 0 && n < 10000;
   });
   if (st.IsNotFound()) {
     CountKeyspaceMiss(ctx);

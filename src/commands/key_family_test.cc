@@ -8,6 +8,7 @@
 
 #include "commands/expire_ops.h"
 #include "commands/testing/command_fixture.h"
+#include "storage/objects/object_codec.h"
 
 namespace ferrite::commands {
 namespace {
@@ -97,8 +98,22 @@ class PendingOnceSession final : public storage::StoreSession {
 
 class KeyFamilyTest : public testing::CommandFixture {
  protected:
+  // A record of `type` holding one element (streams, which have no object class, hold bytes).
   void Put(std::string_view key, ValueType type, storage::DbIndex db = 0) {
     storage::RecordBuilder rec{type, storage::kNoExpiry, "opaque"};
+    if (type == ValueType::kStream) {
+      ASSERT_TRUE(session_->Upsert(db, key, rec).ok());
+      return;
+    }
+    std::string bytes;
+    storage::PutHeader(&bytes, 1);
+    storage::PutString(&bytes, "opaque");
+    if (type == ValueType::kHash || type == ValueType::kZSet) {
+      type == ValueType::kHash ? storage::PutString(&bytes, "v") : storage::PutDouble(&bytes, 1);
+    }
+    auto object = storage::DeserializeObject(type, bytes);
+    ASSERT_TRUE(object.has_value());
+    rec.object = std::move(object).value();
     ASSERT_TRUE(session_->Upsert(db, key, rec).ok());
   }
   void PendOnce(std::string key) {
@@ -663,6 +678,26 @@ TEST_F(KeyFamilyTest, ObjectEncodingOfCollections) {
   EXPECT_EQ(Run({"OBJECT", "ENCODING", "s"}), "$9\r\nhashtable\r\n");
   Run({"RPUSH", "l", "a"});
   EXPECT_EQ(Run({"OBJECT", "ENCODING", "l"}), "$9\r\nquicklist\r\n");
+}
+
+TEST_F(KeyFamilyTest, MemoryUsageGrowsWithTheValue) {
+  EXPECT_EQ(Run({"MEMORY", "USAGE", "nokey"}), "$-1\r\n");
+  Run({"SET", "s", "x"});
+  Run({"RPUSH", "l", "a"});
+  auto usage = [&](std::string_view key) {
+    std::string r = Run({"MEMORY", "USAGE", key});
+    EXPECT_EQ(r[0], ':') << r;
+    return std::stoll(r.substr(1));
+  };
+  const int64_t small_string = usage("s"), small_list = usage("l");
+  EXPECT_GT(small_string, 0);
+  Run({"SET", "s", std::string(1000, 'x')});
+  EXPECT_GE(usage("s"), small_string + 999);
+  for (int i = 0; i < 100; ++i) Run({"RPUSH", "l", std::string(100, 'y')});
+  EXPECT_GT(usage("l"), small_list + 100 * 100);
+  EXPECT_EQ(Run({"MEMORY", "USAGE", "l", "SAMPLES", "5"})[0], ':');
+  EXPECT_EQ(Run({"MEMORY", "USAGE", "l", "SAMPLES"}), "-ERR syntax error\r\n");
+  EXPECT_EQ(Run({"DEBUG", "OBJECT", "l"}).find("encoding:quicklist") != std::string::npos, true);
 }
 
 }  // namespace

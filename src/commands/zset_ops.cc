@@ -27,8 +27,14 @@ ZSetLimits ZSetLimitsOf(server::CommandContext& ctx) {
   return limits;
 }
 
-std::string_view ZSetEncoding(const ZSetObject& zset) {
-  return zset.skiplist_encoding ? "skiplist" : "listpack";
+std::string_view ZSetEncoding(const ZSetObject& zset, const ZSetLimits& limits) {
+  if (zset.skiplist_encoding || zset.size() > static_cast<size_t>(limits.max_entries)) {
+    return "skiplist";
+  }
+  for (const auto& e : zset.scores().entries()) {
+    if (e.key.size() > static_cast<size_t>(limits.max_value)) return "skiplist";
+  }
+  return "listpack";
 }
 
 // ---------------------------------------------------------------------------------------------

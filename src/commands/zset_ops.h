@@ -55,8 +55,10 @@ inline void NoteZSetGrowth(storage::ZSetObject& zset, size_t member_len, const Z
   }
 }
 
-// OBJECT ENCODING's answer for a sorted set: "listpack" or "skiplist" (the sticky flag).
-std::string_view ZSetEncoding(const storage::ZSetObject& zset);
+// OBJECT ENCODING's answer for a sorted set: "skiplist" once converted (the sticky flag) or
+// while it is beyond `limits` (a sorted set read back from disk has lost the flag, and Redis
+// converts on load too); otherwise "listpack". Looks at no more than max_entries members.
+std::string_view ZSetEncoding(const storage::ZSetObject& zset, const ZSetLimits& limits = {});
 
 // ---------------------------------------------------------------------------------------------
 // Ranges
