@@ -62,9 +62,11 @@ for tool in redis-benchmark redis-cli "$REDIS_SERVER" "$FERRITE_BIN" /usr/bin/py
   command -v "$tool" >/dev/null 2>&1 || { echo "missing: $tool" >&2; exit 2; }
 done
 
-commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+# BENCH_COMMIT names the source of a binary built earlier (e.g. "a0e47ee+dirty"): the tree may
+# have moved on since the build.
+commit="${BENCH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
 dirty=""
-git diff --quiet HEAD -- src 2>/dev/null || dirty="+dirty"
+[ -n "${BENCH_COMMIT:-}" ] || git diff --quiet HEAD -- src 2>/dev/null || dirty="+dirty"
 stamp="$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p bench/results
 csv="bench/results/${stamp}-${commit}${dirty}${tag}.csv"
