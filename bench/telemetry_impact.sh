@@ -188,8 +188,14 @@ for round in $(seq 1 "$ROUNDS"); do
       done
     done
     # Export errors logged by the pipeline (connection refused, queue full...) are worth a note.
-    grep -h 'opentelemetry' "$work/ferrite-$name.log" | grep -E 'WARN|ERROR' | sed 's/^[^ ]* *//' \
-      | sort | uniq -c | sed "s/^ */$name round $round: ferrite log (count) /" >>"$notes" || true
+    # The logger rate-limits them ("(N similar messages suppressed)"): add those counts back.
+    grep -h 'opentelemetry' "$work/ferrite-$name.log" | grep -E ' (WARN|ERROR) ' | sed 's/^[^ ]* *//' \
+      | awk -v p="$name round $round: ferrite logged" '
+          { n = 1
+            if (match($0, / \(([0-9]+) similar messages suppressed\)$/)) {
+              n += substr($0, RSTART + 2, RLENGTH - 31) + 0; $0 = substr($0, 1, RSTART - 1) }
+            c[$0] += n }
+          END { for (m in c) printf "%s %d x: %s\n", p, c[m], m }' >>"$notes" || true
     if [ "$alive" = 1 ]; then
       stop_ferrite "$name" "$round"
     else
@@ -236,6 +242,6 @@ else
   /usr/bin/python3 bench/telemetry_summary.py "${args[@]}" --markdown docs/benchmarks.md \
     --telemetry-md docs/telemetry.md --plot docs/img/telemetry-overhead.png
 fi
-echo "raw rows: $csv ${SCRAPE:+$scrape_csv}" >&2
+if [ "$SCRAPE" = 1 ]; then echo "raw rows: $csv $scrape_csv" >&2; else echo "raw rows: $csv" >&2; fi
 [ -s "$notes" ] && { echo "notes:" >&2; cat "$notes" >&2; }
 exit 0
