@@ -30,6 +30,19 @@ when it was measured, on which commit, and how loaded the machine was (load aver
 `/proc/loadavg` before and after the run): the machine is a shared 2-core VM, and other work on
 it (builds of other engineers) makes numbers vary from run to run.
 
+## Scripts
+
+| section | command | script |
+|---|---|---|
+| Strings | `make bench` | `bench/redis_benchmark.sh` (TESTS=set,get,incr) |
+| Collections | `make bench-collections` | `TESTS=lpush,lpop,sadd,spop,hset,zadd,lrange_100 SECTION=Collections bench/redis_benchmark.sh` |
+| Telemetry overhead | `make bench-telemetry` | `bench/telemetry_impact.sh` (with `otlp_sink.js`, `touch_all_commands.py`, `telemetry_summary.py`) |
+
+Each script rewrites only its own section (between `<!-- bench:begin NAME -->` markers), its
+own PNG in `docs/img/` and, for telemetry, the generated block of
+[telemetry.md](telemetry.md#performance-impact). `ROUNDS`, `REQUESTS`, `FERRITE_BIN` and the other
+variables are listed at the top of each script.
+
 ## Method (all redis-benchmark runs)
 
 - Client: redis-benchmark 7.0 (Debian's redis-tools), `-c 50 -r 1000000 -d 64 --csv`, one
@@ -41,7 +54,9 @@ it (builds of other engineers) makes numbers vary from run to run.
   client itself takes a large share of the CPU.
 - Each round runs both servers at each pipeline depth, alternating which server goes first.
   FLUSHALL before each (server, pipeline) run; the tests then run in the listed order on that
-  data (so LPOP pops what LPUSH pushed, SPOP what SADD added). Reported: the median over rounds.
+  data (so LPOP pops what LPUSH pushed, SPOP what SADD added). LRANGE_100 is preceded by
+  redis-benchmark's own "LPUSH (needed to benchmark LRANGE)" fill, which is kept in the CSV but
+  not reported. Reported: the median over rounds.
 - After every test both servers must still answer PING; a server that dies or answers with
   errors is reported under its table with the test that caused it.
 """
