@@ -12,15 +12,18 @@
 #include <string_view>
 #include <vector>
 
+#include "app/checkpoint_wiring.h"
 #include "app/cli/cli.h"
 #include "app/persistence_commands.h"
 #include "base/build_info.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "commands/families.h"
+#include "commands/hll_ops.h"
 #include "persistence/aof_format.h"
 #include "persistence/aof_writer.h"
 #include "persistence/check_aof.h"
+#include "persistence/checkpointer.h"
 #include "server/config/runtime_config.h"
 #include "server/dispatcher.h"
 #include "server/registry/command_registry.h"
@@ -134,55 +137,6 @@ Result<std::unique_ptr<storage::Store>> OpenStore(const server::config::Config& 
   return storage::NewHybridLogStore(o);
 }
 
-// Blocks the replaying thread until the store has read a record from disk.
-class BlockingWaiter final : public storage::ResidencyWaiter {
- public:
-  void OnResident() override {
-    std::lock_guard lock(mu_);
-    ready_ = true;
-    cv_.notify_one();
-  }
-  void Wait() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return ready_; });
-    ready_ = false;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool ready_ = false;
-};
-
-// Replays the AOF through the dispatcher on a private session before serving starts, so every
-// command means exactly what it meant when it was first run.
-Status ReplayAof(const std::string& path, server::Dispatcher& dispatcher, storage::Store& store) {
-  std::unique_ptr<storage::StoreSession> session = store.NewSession();
-  server::ClientSession client;
-  std::string scratch;
-  resp::ReplyBuilder reply(&scratch, 2);
-  BlockingWaiter waiter;
-  persistence::ReplayStats stats;
-  FERRITE_INFO(kTarget, "loading the append-only file {}", path);
-  Status st = persistence::ReplayAof(
-      path,
-      [&](storage::DbIndex db, std::span<const std::string_view> argv) {
-        client.db = db;
-        scratch.clear();
-        while (dispatcher.Dispatch(client, argv, reply, *session, &waiter) ==
-               server::DispatchOutcome::kPending) {
-          waiter.Wait();
-        }
-        return Status::Ok();  // reply-level errors replay as they first ran, like Redis
-      },
-      {}, &stats);
-  if (st.ok() && stats.file_found) {
-    FERRITE_INFO(kTarget, "append-only file loaded: {} commands, {} bytes in {} s", stats.commands,
-                 stats.bytes, stats.seconds);
-  }
-  return st;
-}
-
 // Redis's active expiry, on the main thread so no event loop stalls: every 100 ms, while any key
 // has an expiry, the store reaps expired records for up to 5 ms (5% of one core at most).
 void ActiveExpireCycle(server::ServerContext& context) {
@@ -251,6 +205,11 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
          metrics::AppendLatencyStats(names, metrics::kInfoPercentiles, out);
        }});
   runtime.AddResetStatHandler([] { metrics::ResetHistograms(); });
+  commands::hll::SetSparseMaxBytes(static_cast<size_t>(config.encoding.hll_sparse_max_bytes));
+  runtime.AddListener({"hll-sparse-max-bytes"}, [](const server::config::Config& c) {
+    commands::hll::SetSparseMaxBytes(static_cast<size_t>(c.encoding.hll_sparse_max_bytes));
+    return Status::Ok();
+  });
   std::unique_ptr<metrics::MetricsEndpoint> metrics_endpoint;
   if (config.metrics.enabled) {
     auto endpoint =
@@ -286,18 +245,19 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
   // Durability: replay the AOF first (with no sink, so replay does not append to the file it
   // reads), then attach the writer. It exists even when the AOF is off, so CONFIG SET
   // appendonly yes works.
-  const std::string aof_path = config.storage.dir + "/" + config.persistence.aof_filename;
-  if (config.persistence.aof_enabled) {
-    if (Status st = ReplayAof(aof_path, dispatcher, *store); !st.ok()) {
-      FERRITE_ERROR(kTarget, "{}", st.message());
-      return 1;
-    }
+  // Recovery: the newest valid checkpoint, then the AOF written since (checkpoint_wiring.h).
+  auto recovered = RecoverData(config, dispatcher, *store);
+  if (!recovered) {
+    FERRITE_ERROR(kTarget, "{}", recovered.error().message());
+    return 1;
   }
   persistence::AofOptions aof_options;
   aof_options.dir = config.storage.dir;
   aof_options.filename = config.persistence.aof_filename;
   aof_options.sync = runtime.appendfsync();
-  aof_options.enabled = config.persistence.aof_enabled;
+  // Loaded from a checkpoint with the AOF on but absent: the AOF is created by a rewrite of the
+  // loaded data (below), as CONFIG SET appendonly yes does.
+  aof_options.enabled = config.persistence.aof_enabled && !recovered->aof_needs_rebuild;
   aof_options.auto_rewrite_percentage = config.persistence.auto_aof_rewrite_percentage;
   aof_options.auto_rewrite_min_size = config.persistence.auto_aof_rewrite_min_size;
   auto aof = persistence::AofWriter::Open(aof_options, store.get(), &dispatcher.key_locks());
@@ -307,9 +267,23 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
   }
   persistence::AofWriter* aof_writer = aof.value().get();
   dispatcher.set_propagation_sink(aof_writer);
+  if (recovered->aof_needs_rebuild) (void)aof_writer->SetEnabled(true);
+  persistence::CheckpointOptions checkpoint_options;
+  checkpoint_options.dir = config.storage.dir;
+  checkpoint_options.interval_sec = config.persistence.checkpoint_interval;
+  checkpoint_options.changes = [&context] { return context.dirty.load(); };
+  persistence::Checkpointer checkpointer(checkpoint_options, store.get(), &dispatcher.key_locks(),
+                                         aof_writer);
+  SetCheckpointTarget(&checkpointer);
+  runtime.AddListener({"save"}, [&checkpointer](const server::config::Config& c) {
+    checkpointer.SetInterval(c.persistence.checkpoint_interval);
+    return Status::Ok();
+  });
   context.AddInfoSection(
-      {"persistence", true,
-       [aof_writer](server::ServerContext& s, std::string* o) { aof_writer->FillInfo(s, o); }});
+      {"persistence", true, [aof_writer, &checkpointer](server::ServerContext& s, std::string* o) {
+         persistence::AofWriter::RdbInfo rdb = checkpointer.Info();
+         aof_writer->FillInfo(s, o, &rdb);
+       }});
   runtime.AddListener(
       {"appendonly", "appendfsync", "auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size"},
       [aof_writer](const server::config::Config& c) { return aof_writer->ApplyConfig(c); });
@@ -342,7 +316,11 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
 #if FERRITE_OTEL
   if (metrics_exporter) metrics_exporter->Shutdown(std::chrono::seconds(5));
 #endif
-  aof_writer->Shutdown();
+  // Redis saves on shutdown when save points are configured: a final checkpoint if anything
+  // changed since the last one.
+  SetCheckpointTarget(nullptr);
+  (void)checkpointer.Shutdown(config.persistence.checkpoint_interval > 0);
+  (void)aof_writer->Shutdown();
   SetBgRewriteAofTarget(nullptr);
   if (telemetry_runtime) telemetry_runtime->Shutdown(std::chrono::seconds(5));
   FERRITE_INFO(kTarget, "Ferrite stopped");
@@ -356,6 +334,10 @@ int Main(int argc, char** argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "check-aof") {
     std::vector<std::string_view> args(argv + 2, argv + argc);
     return persistence::CheckAofMain(args, std::cout, std::cerr);
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "check-checkpoint") {
+    std::vector<std::string_view> args(argv + 2, argv + argc);
+    return persistence::CheckCheckpointMain(args, std::cout, std::cerr);
   }
   auto getenv = [](const char* name) { return std::getenv(name); };
   auto options = ParseCommandLine(argc, argv);

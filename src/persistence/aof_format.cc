@@ -44,8 +44,10 @@ size_t Digits(size_t n) {
 // Buffered sequential reader over an AofFile; parses one record at a time.
 class RecordReader {
  public:
-  RecordReader(AofFile& file, uint64_t file_size, uint64_t start = 0)
-      : file_(file), file_size_(file_size), base_(start) {}
+  // `chunk`: bytes read at a time (small for bytes already in memory, so a short buffer is not
+  // padded to a megabyte).
+  RecordReader(AofFile& file, uint64_t file_size, uint64_t start = 0, size_t chunk = kReadChunk)
+      : file_(file), file_size_(file_size), chunk_(chunk), base_(start) {}
 
   enum class Outcome { kRecord, kAnnotation, kEof, kTorn, kBad };
 
@@ -190,7 +192,7 @@ class RecordReader {
         eof_ = true;
         return false;
       }
-      size_t want = std::max(need - end_, kReadChunk);
+      size_t want = std::max(need - end_, chunk_);
       if (buf_.size() < end_ + want) buf_.resize(end_ + want);
       auto n = file_.ReadAt(base_ + end_, buf_.data() + end_, want);
       if (!n) {
@@ -208,6 +210,7 @@ class RecordReader {
 
   AofFile& file_;
   uint64_t file_size_;
+  size_t chunk_;
   std::string buf_;
   size_t pos_ = 0;
   size_t end_ = 0;
@@ -300,7 +303,7 @@ class ViewFile final : public AofFile {
 };
 
 Status ScanFile(AofFile& file, uint64_t size, AofVisitor visitor, AofScanResult* result,
-                const ScanStart& start);
+                const ScanStart& start, size_t chunk = kReadChunk);
 
 }  // namespace
 
@@ -308,7 +311,8 @@ Status ScanAofBytes(std::string_view bytes, storage::DbIndex db, AofVisitor visi
                     AofScanResult* result) {
   *result = AofScanResult{};
   ViewFile file(bytes);
-  return ScanFile(file, bytes.size(), visitor, result, ScanStart{0, db});
+  return ScanFile(file, bytes.size(), visitor, result, ScanStart{0, db},
+                  std::max<size_t>(bytes.size(), 64));
 }
 
 Status ScanAof(AofIo& io, const std::string& path, AofVisitor visitor, AofScanResult* result,
@@ -329,10 +333,10 @@ Status ScanAof(AofIo& io, const std::string& path, AofVisitor visitor, AofScanRe
 namespace {
 
 Status ScanFile(AofFile& file, uint64_t size, AofVisitor visitor, AofScanResult* result,
-                const ScanStart& start) {
+                const ScanStart& start, size_t chunk) {
   result->file_size = size;
   result->valid_bytes = start.offset;
-  RecordReader reader(file, size, start.offset);
+  RecordReader reader(file, size, start.offset, chunk);
 
   storage::DbIndex db = start.db;
   bool in_multi = false;

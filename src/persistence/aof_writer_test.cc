@@ -13,6 +13,7 @@
 
 #include "base/string_util.h"
 #include "persistence/aof_format.h"
+#include "persistence/checkpoint_format.h"
 #include "storage/memory_store.h"
 
 namespace ferrite::persistence {
@@ -315,6 +316,57 @@ TEST(AofWriter, SyncHookSeesEveryFsync) {
   ASSERT_TRUE((*w)->Shutdown().ok());
   EXPECT_GE(calls.load(), 1);
   EXPECT_EQ(static_cast<uint64_t>(calls.load()), (*w)->Stats().fsyncs);
+}
+
+// A checkpoint capture works with the AOF off, and one that starts between MULTI and EXEC still
+// receives the whole transaction (never an EXEC without its MULTI).
+TEST(AofWriter, CheckpointCaptureGetsWholeTransactionsWithTheAofOff) {
+  TempDir dir;
+  Fixture f;
+  AofOptions o = Options(dir, AofSync::kEverySec);
+  o.enabled = false;
+  auto w = AofWriter::Open(o, f.store.get(), &f.locks);
+  ASSERT_TRUE(w);
+  Propagate(**w, 3, {"MULTI"});
+  (*w)->BeginCheckpointCapture();
+  Propagate(**w, 3, {"SET", "a", "1"});
+  Propagate(**w, 3, {"INCR", "n"});
+  Propagate(**w, 3, {"EXEC"});
+  Propagate(**w, 1, {"DEL", "b"});
+  std::string frames;
+  bool cancelled = true;
+  AofPosition pos = (*w)->EndCheckpointCapture(&frames, &cancelled);
+  EXPECT_FALSE(cancelled);
+  EXPECT_FALSE(pos.valid);              // no AOF file receives records
+  Propagate(**w, 1, {"DEL", "after"});  // not captured any more
+
+  std::string expected, tx;
+  std::string_view multi[] = {"MULTI"}, set[] = {"SET", "a", "1"}, incr[] = {"INCR", "n"},
+                   exec[] = {"EXEC"}, del[] = {"DEL", "b"};
+  AppendCommand(&tx, multi);
+  AppendCommand(&tx, set);
+  AppendCommand(&tx, incr);
+  AppendCommand(&tx, exec);
+  AppendCommandsFrame(&expected, 3, tx);
+  std::string one;
+  AppendCommand(&one, del);
+  AppendCommandsFrame(&expected, 1, one);
+  EXPECT_EQ(frames, expected);
+  EXPECT_FALSE(PosixIo().Exists((*w)->path()));
+}
+
+TEST(AofWriter, SwapDbCancelsACheckpointCapture) {
+  TempDir dir;
+  Fixture f;
+  auto w = AofWriter::Open(Options(dir, AofSync::kEverySec), f.store.get(), &f.locks);
+  ASSERT_TRUE(w);
+  (*w)->BeginCheckpointCapture();
+  Propagate(**w, 0, {"SWAPDB", "0", "1"});
+  std::string rest;
+  bool cancelled = false;
+  AofPosition pos = (*w)->EndCheckpointCapture(&rest, &cancelled);
+  EXPECT_TRUE(cancelled);
+  EXPECT_TRUE(pos.valid);
 }
 
 }  // namespace

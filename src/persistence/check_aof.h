@@ -21,4 +21,10 @@ namespace ferrite::persistence {
 int CheckAofMain(std::span<const std::string_view> args, std::ostream& out, std::ostream& err,
                  AofIo* io = nullptr);
 
+// `ferrite check-checkpoint FILE`: verifies a checkpoint whole (every record check, the counts,
+// the whole-file hash) and prints what it holds and the AOF position it continues into. Exit 0
+// when valid, 1 when not, 2 on bad usage. Never modifies the file.
+int CheckCheckpointMain(std::span<const std::string_view> args, std::ostream& out,
+                        std::ostream& err, AofIo* io = nullptr);
+
 }  // namespace ferrite::persistence

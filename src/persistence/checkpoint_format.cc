@@ -3,6 +3,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -56,18 +57,36 @@ Status Bad(const std::string& path, uint64_t offset, std::string_view what) {
                             std::string(what));
 }
 
-// Reads exactly `n` bytes at `offset` into `out`; false at end of file.
-Result<bool> ReadExact(AofFile& f, uint64_t offset, size_t n, std::string* out) {
-  out->resize(n);
-  size_t got = 0;
-  while (got < n) {
-    auto r = f.ReadAt(offset + got, out->data() + got, n - got);
-    if (!r) return std::move(r).error();
-    if (*r == 0) return false;
-    got += *r;
+// Sequential reads through a 1 MiB window, so a record costs no syscall of its own.
+class WindowReader {
+ public:
+  WindowReader(AofFile& f, uint64_t size) : f_(f), size_(size) {}
+  // Points *out at the `n` bytes at `offset` (valid until the next call); false past the end.
+  Result<bool> Get(uint64_t offset, size_t n, std::string_view* out) {
+    if (offset + n > size_) return false;
+    if (offset < base_ || offset + n > base_ + buf_.size()) {
+      size_t want =
+          static_cast<size_t>(std::min<uint64_t>(std::max<size_t>(n, kWriteChunk), size_ - offset));
+      buf_.resize(want);
+      size_t got = 0;
+      while (got < want) {
+        auto r = f_.ReadAt(offset + got, buf_.data() + got, want - got);
+        if (!r) return std::move(r).error();
+        if (*r == 0) return false;
+        got += *r;
+      }
+      base_ = offset;
+    }
+    *out = std::string_view(buf_).substr(offset - base_, n);
+    return true;
   }
-  return true;
-}
+
+ private:
+  AofFile& f_;
+  uint64_t size_;
+  std::string buf_;
+  uint64_t base_ = 0;
+};
 
 }  // namespace
 
@@ -184,8 +203,9 @@ namespace {
 // One pass over the file; `visitor` null = verify only.
 Status Pass(AofFile& f, uint64_t size, const std::string& path, const CheckpointVisitor* visitor,
             CheckpointInfo* info) {
-  std::string magic;
-  auto ok = ReadExact(f, 0, kCheckpointMagic.size(), &magic);
+  WindowReader reader(f, size);
+  std::string_view magic;
+  auto ok = reader.Get(0, kCheckpointMagic.size(), &magic);
   if (!ok) return std::move(ok).error();
   if (!*ok || magic != kCheckpointMagic) return Bad(path, 0, "not a checkpoint (bad magic)");
   XXH3_state_t hash;
@@ -193,21 +213,23 @@ Status Pass(AofFile& f, uint64_t size, const std::string& path, const Checkpoint
   XXH3_64bits_update(&hash, magic.data(), magic.size());
   uint64_t offset = magic.size();
   uint64_t records = 0, keys = 0, commands = 0;
-  std::string head, body, check;
+  std::string_view record;
   for (;;) {
     if (offset == size) return Bad(path, offset, "no trailer (the file is truncated)");
-    ok = ReadExact(f, offset, kFrameHeader, &head);
+    ok = reader.Get(offset, kFrameHeader, &record);
     if (!ok) return std::move(ok).error();
     if (!*ok) return Bad(path, offset, "truncated record header");
-    auto kind = static_cast<CheckpointRecord>(head[0]);
-    uint32_t len = Get<uint32_t>(head.data() + 1);
+    uint32_t len = Get<uint32_t>(record.data() + 1);
     if (size - offset < kFrameHeader + uint64_t{len} + 4) {
       return Bad(path, offset, "record runs past the end of the file");
     }
-    ok = ReadExact(f, offset + kFrameHeader, len, &body);
-    if (ok && *ok) ok = ReadExact(f, offset + kFrameHeader + len, 4, &check);
+    ok = reader.Get(offset, kFrameHeader + len + 4, &record);
     if (!ok) return std::move(ok).error();
     if (!*ok) return Bad(path, offset, "truncated record");
+    std::string_view head = record.substr(0, kFrameHeader);
+    std::string_view body = record.substr(kFrameHeader, len);
+    std::string_view check = record.substr(kFrameHeader + len, 4);
+    auto kind = static_cast<CheckpointRecord>(head[0]);
     if (Get<uint32_t>(check.data()) != Check(head, body)) {
       return Bad(path, offset, "record checksum mismatch");
     }
@@ -249,8 +271,7 @@ Status Pass(AofFile& f, uint64_t size, const std::string& path, const Checkpoint
         if (len < 4) return Bad(path, offset, "COMMANDS record too short");
         ++commands;
         if (visitor && visitor->commands) {
-          Status st =
-              visitor->commands(Get<uint32_t>(body.data()), std::string_view(body).substr(4));
+          Status st = visitor->commands(Get<uint32_t>(body.data()), body.substr(4));
           if (!st.ok()) return st;
         }
         break;
@@ -284,9 +305,7 @@ Status Pass(AofFile& f, uint64_t size, const std::string& path, const Checkpoint
       default:
         return Bad(path, offset, "unknown record kind " + std::to_string(head[0]));
     }
-    XXH3_64bits_update(&hash, head.data(), head.size());
-    XXH3_64bits_update(&hash, body.data(), body.size());
-    XXH3_64bits_update(&hash, check.data(), check.size());
+    XXH3_64bits_update(&hash, record.data(), record.size());
     ++records;
     offset += kFrameHeader + len + 4;
   }

@@ -107,11 +107,6 @@ void Checkpointer::SetInterval(int64_t seconds) {
   wake_.notify_all();
 }
 
-void Checkpointer::SetLastSave(int64_t unix_sec) {
-  std::lock_guard<std::mutex> g(mu_);
-  stats_.last_save_unix = unix_sec;
-}
-
 CheckpointStats Checkpointer::Stats() const {
   std::lock_guard<std::mutex> g(mu_);
   CheckpointStats s = stats_;

@@ -85,9 +85,6 @@ class Checkpointer {
   // Blocks until no checkpoint is running or requested (tests, shutdown).
   void WaitIdle();
   void SetInterval(int64_t seconds);
-  // After startup loaded a checkpoint: LASTSAVE is its time (Redis reports startup time; the
-  // data on disk is this old, which is what scripts use LASTSAVE for).
-  void SetLastSave(int64_t unix_sec);
   CheckpointStats Stats() const;
   AofWriter::RdbInfo Info() const;
   // Stops the thread after the running checkpoint; with `final_checkpoint` and changes since the

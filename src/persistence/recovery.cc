@@ -93,25 +93,25 @@ Status Recover(const RecoveryOptions& options, const RecoveryHooks& hooks, Recov
     aof_size = *size;
   }
 
-  // The newest intact checkpoint.
+  // The newest intact checkpoint that the AOF continues (any intact one without an AOF).
   std::string chosen;
   CheckpointInfo info;
   for (const auto& [seq, path] : ListCheckpoints(options.dir)) {
     Status st = ReadCheckpoint(io, path, nullptr, &info);
-    if (st.ok()) {
-      chosen = path;
-      break;
+    if (!st.ok()) {
+      FERRITE_WARN(kTarget, "skipping checkpoint {}: {}", path, st.ToString());
+      continue;
     }
-    FERRITE_WARN(kTarget, "skipping checkpoint {}: {}", path, st.ToString());
-  }
-  if (!chosen.empty() && aof_exists &&
-      !(info.aof_valid && !aof_id.empty() && info.aof_id == aof_id &&
-        info.aof_offset <= aof_size)) {
-    FERRITE_INFO(kTarget,
-                 "checkpoint {} does not continue into the append only file {} (the AOF was "
-                 "rewritten or replaced after it): loading the AOF alone",
-                 chosen, options.aof_path);
-    chosen.clear();
+    if (aof_exists && !(info.aof_valid && !aof_id.empty() && info.aof_id == aof_id &&
+                        info.aof_offset <= aof_size)) {
+      FERRITE_INFO(kTarget,
+                   "checkpoint {} does not continue into the append only file {} (the AOF was "
+                   "rewritten or replaced after it, or was off when it was taken)",
+                   path, options.aof_path);
+      continue;
+    }
+    chosen = path;
+    break;
   }
 
   if (!chosen.empty()) {
