@@ -93,7 +93,10 @@ void Restore(CommandContext& ctx) {
   record.expire_at_ms = expire_at;
   record.value = std::move(decoded.value.value);
   record.object = std::move(decoded.value.object);
+  const bool wakes =
+      record.type == storage::ValueType::kList || record.type == storage::ValueType::kZSet;
   if (ReplyStoreFailure(ctx, ctx.store.Upsert(db, key, record))) return;
+  if (wakes) ctx.SignalKeyReady(key);  // BLPOP / BZPOPMIN clients waiting on this key
   ctx.AddDirty();
   // Replicas and the AOF get the absolute expiry, so a replay restores the same deadline.
   std::vector<std::string> propagated = {

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "base/size_parse.h"
 #include "base/string_util.h"
 #include "commands/families.h"
 #include "commands/object_encoding.h"
@@ -57,6 +58,16 @@ void Debug(CommandContext& ctx) {
   }
   if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
     ctx.server.active_expire_enabled.store(ctx.argv[2] != "0", std::memory_order_relaxed);
+    return ctx.reply.Ok();
+  }
+  if (EqualsIgnoreCase(sub, "quicklist-packed-threshold") && ctx.argc() == 3) {
+    // Redis stores list elements above this size in "plain" quicklist nodes. Ferrite's lists
+    // have no nodes (docs/design/collections.md), so the value is validated and changes nothing.
+    auto bytes = ParseMemorySize(ctx.argv[2]);
+    if (!bytes || *bytes > (uint64_t{4} << 30)) {
+      return ctx.reply.Error(
+          "ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+    }
     return ctx.reply.Ok();
   }
   if (EqualsIgnoreCase(sub, "object") && ctx.argc() == 3) {

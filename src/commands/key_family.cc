@@ -57,6 +57,12 @@ bool ParseDbOrReply(CommandContext& ctx, std::string_view arg, DbIndex* db) {
   return true;
 }
 
+// A list or sorted set written under a key may serve clients blocked on it (BLPOP, BZPOPMIN).
+// SignalKeyReady covers the client's own database, which is where RENAME and COPY write.
+bool WakesBlockedClients(ValueType type) {
+  return type == ValueType::kList || type == ValueType::kZSet;
+}
+
 // Reads the whole record at `key` into `out`. OK, NotFound, or a failure already replied to.
 Status ReadRecord(CommandContext& ctx, DbIndex db, std::string_view key, RecordBuilder* out) {
   return ctx.store.Read(db, key, [&](const RecordView& r) {
@@ -138,7 +144,9 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
     if (ReplyStoreFailure(ctx, st)) return;
   }
   // The TTL travels with the value; the target's own TTL is replaced.
+  const bool wakes = WakesBlockedClients(record.type);
   if (ReplyStoreFailure(ctx, ctx.store.Upsert(db, dst, record))) return;
+  if (wakes) ctx.SignalKeyReady(dst);
   st = ctx.store.Delete(db, src);
   ctx.AddDirty();
   if (ReplyStoreFailure(ctx, st)) return;
@@ -196,7 +204,9 @@ void Copy(CommandContext& ctx) {
     if (st.ok()) return ctx.reply.Integer(0);
     if (ReplyStoreFailure(ctx, st)) return;
   }
+  const bool wakes = WakesBlockedClients(record.type) && target == source;
   if (ReplyStoreFailure(ctx, ctx.store.Upsert(target, new_key, record))) return;
+  if (wakes) ctx.SignalKeyReady(new_key);
   ctx.AddDirty();
   ctx.reply.Integer(1);
 }

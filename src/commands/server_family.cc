@@ -64,6 +64,9 @@ void SwapDb(CommandContext& ctx) {
   if (!st.ok()) return ctx.reply.Error("ERR " + st.ToString());
   ctx.server.watches().TouchDb(static_cast<storage::DbIndex>(a));
   ctx.server.watches().TouchDb(static_cast<storage::DbIndex>(b));
+  // Clients blocked in either database may now find their keys (Redis's SWAPDB does the same).
+  ctx.SignalDbReady(static_cast<storage::DbIndex>(a));
+  ctx.SignalDbReady(static_cast<storage::DbIndex>(b));
   ctx.AddDirty();
   ctx.reply.Ok();
 }

@@ -87,6 +87,7 @@ struct EncodingConfig {
   int64_t zset_max_listpack_value = 64;
   int64_t list_max_listpack_size = -2;  // > 0: entries per node; -1..-5: 4..64 KiB per node
   int64_t list_compress_depth = 0;
+  int64_t hll_sparse_max_bytes = 3000;  // a real limit: the HLL sparse-to-dense threshold
 };
 
 struct Config {

@@ -226,6 +226,7 @@ const Param kParams[] = {
   {"zset-max-ziplist-value", "", false, GET(std::to_string(c.encoding.zset_max_listpack_value)), SET(return SetInteger(&c.encoding.zset_max_listpack_value, v, 0, LONG_MAX, err);)},
   {"list-max-listpack-size", "", false, GET(std::to_string(c.encoding.list_max_listpack_size)), SET(return SetInteger(&c.encoding.list_max_listpack_size, v, INT_MIN, INT_MAX, err);)},
   {"list-max-ziplist-size", "", false, GET(std::to_string(c.encoding.list_max_listpack_size)), SET(return SetInteger(&c.encoding.list_max_listpack_size, v, INT_MIN, INT_MAX, err);)},
+  {"hll-sparse-max-bytes", "", false, GET(std::to_string(c.encoding.hll_sparse_max_bytes)), SET(return SetInteger(&c.encoding.hll_sparse_max_bytes, v, 0, LONG_MAX, err);)},
   {"list-compress-depth", "", false, GET(std::to_string(c.encoding.list_compress_depth)), SET(return SetInteger(&c.encoding.list_compress_depth, v, 0, INT_MAX, err);)},
 };
 // clang-format on
