@@ -178,9 +178,11 @@ DispatchOutcome Dispatcher::Dispatch(ClientSession& client, std::span<const std:
     bool parked = false;
     {
       KeyLockGuard guard(locks_, keys, spec->HasFlag(kCmdTouchesArbitraryKeys) && keys.empty());
-      store.Protect();
       {
+        // Active before Protect(), so the epoch step is recorded as part of the command
+        // (storage/traced_session.h).
         telemetry::ActiveTraceScope active(trace);
+        store.Protect();
         CommandLogScope log_context(trace);
         handler(ctx);
       }

@@ -7,6 +7,7 @@
 
 #include "net/socket.h"
 #include "server/config/runtime_config.h"
+#include "storage/traced_session.h"
 
 namespace ferrite::server {
 
@@ -16,7 +17,8 @@ LoopState::LoopState(ServerContext& server, Dispatcher& dispatcher, const Server
       dispatcher(dispatcher),
       options(options),
       index(index),
-      store(server.store().NewSession()) {}
+      // Sampled commands record their storage and epoch steps through the decorator.
+      store(storage::NewTracedSession(server.store().NewSession())) {}
 
 void LoopState::Remove(ClientConnection* connection) {
   uint64_t id = connection->session().id;

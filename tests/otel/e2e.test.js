@@ -88,7 +88,14 @@ test('app span, ioredis span and Ferrite spans form one trace', { skip }, async 
     assert.equal(cmd.parentSpanId, set.spanId, 'ferrite.command is a child of the ioredis span');
     assert.equal(cmd.kind, 2);
     assert.equal(cmd.flags & 0x300, 0x300, 'remote parent');
-    assert.ok(all.some((s) => s.parentSpanId === cmd.spanId && s.name === 'ferrite.command.execute'));
+    const exec = all.find((s) => s.parentSpanId === cmd.spanId && s.name === 'ferrite.command.execute');
+    assert.ok(exec);
+    // The storage decorator's steps of the real engine: the SET's write and its epoch entry.
+    const nested = all.filter((s) => s.parentSpanId === exec.spanId);
+    const write = nested.find((s) => s.name === 'ferrite.storage.write');
+    assert.ok(write, nested.map((s) => s.name).join(','));
+    assert.equal(write.attributes['ferrite.storage.tier'], 'mutable');
+    assert.ok(nested.some((s) => s.name === 'ferrite.epoch.advance'), nested.map((s) => s.name).join(','));
     // The RESP3 attribute form and STICKY / CLEAR.
     rx.reset();
     const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
