@@ -47,9 +47,10 @@ def parse_value(key, value):
     body, _, crc = value.rpartition(":")
     if f"{zlib.crc32(body.encode()):08x}" != crc:
         raise AssertionError(f"{key}: half-written or corrupt value {value[:80]!r}")
-    k, seq, _ = body.split(":", 2)
-    if k != key:
+    # Keys contain ':' themselves: the value is "<key>:<seq>:<padding>".
+    if not body.startswith(key + ":"):
         raise AssertionError(f"{key}: holds another key's value {value[:80]!r}")
+    seq, _, _ = body[len(key) + 1:].partition(":")
     return int(seq)
 
 
