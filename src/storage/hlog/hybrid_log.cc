@@ -7,6 +7,9 @@
 #include <cstring>
 #include <thread>
 
+#include "telemetry/api/scoped_span.h"
+#include "telemetry/api/semconv.h"
+
 namespace ferrite::storage::hlog {
 namespace {
 
@@ -324,8 +327,12 @@ Status HybridLog::FlushPages() {
       disk_full_.store(true, std::memory_order_release);
       return Status::NoSpace("storage.max_disk reached");
     }
+    // A root span per flushed page (or large-record group): docs/telemetry.md, "Spans".
+    telemetry::ScopedSpan span(telemetry::semconv::kSpanPageFlush);
+    span.SetInt(telemetry::semconv::kStorageBytes, static_cast<int64_t>(end - from));
     Status st = FlushOnePage(page);
     if (!st.ok()) {
+      span.SetError(st.message());
       std::lock_guard lock(error_mu_);
       flush_error_ = st;
       return st;

@@ -20,6 +20,8 @@
 #include <chrono>
 
 #include "storage/kv/store_impl.h"
+#include "telemetry/api/scoped_span.h"
+#include "telemetry/api/semconv.h"
 
 namespace ferrite::storage::kv {
 bool HybridLogStore::MaybeCompact() {
@@ -60,6 +62,8 @@ bool HybridLogStore::CompactOldestSegment(int drop_mode) {
   const Address start = std::max(begin, hlog::kFirstValidAddress);
   const Address end = ((begin / seg) + 1) * seg;
   if (end > log_.HeadAddress() || end > log_.FlushedUntilAddress()) return false;
+  telemetry::ScopedSpan span(telemetry::semconv::kSpanCompaction);
+  span.SetInt(telemetry::semconv::kStorageBytes, static_cast<int64_t>(end - start));
 
   std::string page_buf(page, '\0');
   std::string big;    // records longer than the rest of their page
@@ -67,7 +71,10 @@ bool HybridLogStore::CompactOldestSegment(int drop_mode) {
   uint64_t dropped_live = 0;
   for (Address p = start & ~(page - 1); p < end; p += page) {
     Status st = log_.ReadRaw(p, page_buf.data(), page);
-    if (!st.ok()) return false;  // leave the segment in place; try again later
+    if (!st.ok()) {
+      span.SetError(st.message());
+      return false;  // leave the segment in place; try again later
+    }
     Address pos = std::max(p, start);
     while (pos + hlog::kRecordHeaderSize <= p + page) {
       const char* raw = page_buf.data() + (pos - p);
