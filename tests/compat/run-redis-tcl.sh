@@ -6,7 +6,7 @@
 #   tests/compat/run-redis-tcl.sh [REDIS_SRC] [unit ...]
 #     REDIS_SRC  a directory holding Redis 7.0.15's tests/ folder (test_helper.tcl, unit/,
 #                support/, helpers/, assets/); or set the REDIS_SRC environment variable.
-#     unit       e.g. unit/type/string; default: the eight units Ferrite targets (see UNITS).
+#     unit       e.g. unit/type/string; default: the units Ferrite targets (see UNITS).
 #   Environment:
 #     FERRITE_BIN   the server binary (default: build/release/ferrite)
 #     TCL_TAGS      the --tags filter (default: "-needs:repl", see below)
@@ -33,7 +33,10 @@ set -uo pipefail
 
 repo_root="$(cd "$(dirname "$0")/../.." && pwd)"
 UNITS=(unit/type/string unit/type/incr unit/keyspace unit/expire unit/protocol unit/scan
-       unit/quit unit/info-command)
+       unit/quit unit/info-command unit/dump
+       unit/type/hash unit/type/list unit/type/list-2 unit/type/list-3 unit/type/set
+       unit/type/zset unit/multi unit/pubsub unit/bitops unit/bitfield unit/hyperloglog
+       unit/sort)
 
 redis_src="${REDIS_SRC:-}"
 if [ $# -gt 0 ] && [ -f "$1/tests/test_helper.tcl" ]; then
