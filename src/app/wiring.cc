@@ -316,10 +316,13 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
 #if FERRITE_OTEL
   if (metrics_exporter) metrics_exporter->Shutdown(std::chrono::seconds(5));
 #endif
-  // Redis saves on shutdown when save points are configured: a final checkpoint if anything
-  // changed since the last one.
+  // Redis saves on shutdown when save points are configured (or SHUTDOWN SAVE asks, and not
+  // when SHUTDOWN NOSAVE does): a final checkpoint if anything changed since the last one.
   SetCheckpointTarget(nullptr);
-  (void)checkpointer.Shutdown(config.persistence.checkpoint_interval > 0);
+  using Save = server::ServerContext::ShutdownSave;
+  const Save save = context.shutdown_save.load(std::memory_order_relaxed);
+  (void)checkpointer.Shutdown(save == Save::kSave || (save == Save::kConfigured &&
+                                                      config.persistence.checkpoint_interval > 0));
   (void)aof_writer->Shutdown();
   SetBgRewriteAofTarget(nullptr);
   if (telemetry_runtime) telemetry_runtime->Shutdown(std::chrono::seconds(5));

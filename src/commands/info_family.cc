@@ -41,6 +41,13 @@ void Shutdown(CommandContext& ctx) {
       return ctx.reply.Error(errors::kSyntax);
     }
   }
+  using Save = server::ServerContext::ShutdownSave;
+  Save save = Save::kConfigured;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (EqualsIgnoreCase(ctx.argv[i], "nosave")) save = Save::kNoSave;
+    if (EqualsIgnoreCase(ctx.argv[i], "save")) save = Save::kSave;
+  }
+  ctx.server.shutdown_save.store(save, std::memory_order_relaxed);
   // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
   ctx.client.close_after_reply = true;
   ctx.server.RequestShutdown();

@@ -8,6 +8,7 @@
 
 #include "commands/expire_ops.h"
 #include "commands/testing/command_fixture.h"
+#include "commands/testing/pending_once_session.h"
 #include "storage/objects/object_codec.h"
 
 namespace ferrite::commands {
@@ -50,52 +51,6 @@ Strings Sorted(Strings v) {
   return v;
 }
 
-// Delegates to a real session but answers Pending once for one key, as the HybridLog does for
-// a record that went to disk after the dispatcher made the command's keys resident.
-class PendingOnceSession final : public storage::StoreSession {
- public:
-  PendingOnceSession(std::unique_ptr<storage::StoreSession> inner, std::string key)
-      : inner_(std::move(inner)), key_(std::move(key)) {}
-
-  Status Read(storage::DbIndex db, std::string_view key, storage::RecordReader reader) override {
-    if (Trip(key)) return Status::Pending();
-    return inner_->Read(db, key, reader);
-  }
-  Status Upsert(storage::DbIndex db, std::string_view key,
-                const storage::RecordBuilder& record) override {
-    return inner_->Upsert(db, key, record);
-  }
-  Status Rmw(storage::DbIndex db, std::string_view key, storage::RmwFunctions& fns) override {
-    if (Trip(key)) return Status::Pending();
-    return inner_->Rmw(db, key, fns);
-  }
-  Status Delete(storage::DbIndex db, std::string_view key) override {
-    if (Trip(key)) return Status::Pending();
-    return inner_->Delete(db, key);
-  }
-  bool EnsureResident(storage::DbIndex db, std::span<const std::string_view> keys,
-                      storage::ResidencyWaiter* waiter) override {
-    return inner_->EnsureResident(db, keys, waiter);
-  }
-  uint64_t Scan(storage::DbIndex db, uint64_t cursor, size_t count,
-                storage::ScanCallback fn) override {
-    return inner_->Scan(db, cursor, count, fn);
-  }
-  Result<std::string> RandomKey(storage::DbIndex db) override { return inner_->RandomKey(db); }
-  void Protect() override { inner_->Protect(); }
-  void Unprotect() override { inner_->Unprotect(); }
-
- private:
-  bool Trip(std::string_view key) {
-    if (!armed_ || key != key_) return false;
-    armed_ = false;
-    return true;
-  }
-  std::unique_ptr<storage::StoreSession> inner_;
-  std::string key_;
-  bool armed_ = true;
-};
-
 class KeyFamilyTest : public testing::CommandFixture {
  protected:
   // A record of `type` holding one element (streams, which have no object class, hold bytes).
@@ -117,7 +72,7 @@ class KeyFamilyTest : public testing::CommandFixture {
     ASSERT_TRUE(session_->Upsert(db, key, rec).ok());
   }
   void PendOnce(std::string key) {
-    session_ = std::make_unique<PendingOnceSession>(std::move(session_), std::move(key));
+    session_ = std::make_unique<testing::PendingOnceSession>(std::move(session_), std::move(key));
   }
   uint64_t Hits() { return server_.stats().Sum(&server::ThreadStats::keyspace_hits); }
   uint64_t Misses() { return server_.stats().Sum(&server::ThreadStats::keyspace_misses); }

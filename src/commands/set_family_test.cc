@@ -9,6 +9,7 @@
 
 #include "commands/set_ops.h"
 #include "commands/testing/command_fixture.h"
+#include "commands/testing/pending_once_session.h"
 
 namespace ferrite::commands {
 namespace {
@@ -56,48 +57,6 @@ Strings Sorted(Strings v) {
 }
 Strings SortedMembers(const std::string& resp) { return Sorted(Members(resp)); }
 
-// Delegates to a real session but answers Pending once for one key, as the HybridLog does for
-// a record that went to disk after the dispatcher made the command's keys resident.
-class PendingOnceSession final : public storage::StoreSession {
- public:
-  PendingOnceSession(std::unique_ptr<storage::StoreSession> inner, std::string key)
-      : inner_(std::move(inner)), key_(std::move(key)) {}
-  Status Read(storage::DbIndex db, std::string_view key, storage::RecordReader reader) override {
-    return Trip(key) ? Status::Pending() : inner_->Read(db, key, reader);
-  }
-  Status Upsert(storage::DbIndex db, std::string_view key,
-                const storage::RecordBuilder& record) override {
-    return Trip(key) ? Status::Pending() : inner_->Upsert(db, key, record);
-  }
-  Status Rmw(storage::DbIndex db, std::string_view key, storage::RmwFunctions& fns) override {
-    return Trip(key) ? Status::Pending() : inner_->Rmw(db, key, fns);
-  }
-  Status Delete(storage::DbIndex db, std::string_view key) override {
-    return Trip(key) ? Status::Pending() : inner_->Delete(db, key);
-  }
-  bool EnsureResident(storage::DbIndex db, std::span<const std::string_view> keys,
-                      storage::ResidencyWaiter* waiter) override {
-    return inner_->EnsureResident(db, keys, waiter);
-  }
-  uint64_t Scan(storage::DbIndex db, uint64_t cursor, size_t count,
-                storage::ScanCallback fn) override {
-    return inner_->Scan(db, cursor, count, fn);
-  }
-  Result<std::string> RandomKey(storage::DbIndex db) override { return inner_->RandomKey(db); }
-  void Protect() override { inner_->Protect(); }
-  void Unprotect() override { inner_->Unprotect(); }
-
- private:
-  bool Trip(std::string_view key) {
-    if (!armed_ || key != key_) return false;
-    armed_ = false;
-    return true;
-  }
-  std::unique_ptr<storage::StoreSession> inner_;
-  std::string key_;
-  bool armed_ = true;
-};
-
 class SetFamilyTest : public testing::CommandFixture {
  protected:
   void PutString(std::string_view key) { ASSERT_EQ(Run({"SET", key, "text"}), kOk); }
@@ -116,7 +75,7 @@ class SetFamilyTest : public testing::CommandFixture {
     return encoding;
   }
   void PendOnce(std::string key) {
-    session_ = std::make_unique<PendingOnceSession>(std::move(session_), std::move(key));
+    session_ = std::make_unique<testing::PendingOnceSession>(std::move(session_), std::move(key));
   }
   static Strings Range(int from, int to) {
     Strings out;

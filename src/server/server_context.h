@@ -86,6 +86,9 @@ class ServerContext {
   // SHUTDOWN and signals ask the server to stop; the app's main thread waits on this.
   void RequestShutdown() { shutdown_requested_.store(true, std::memory_order_release); }
   bool shutdown_requested() const { return shutdown_requested_.load(std::memory_order_acquire); }
+  // SHUTDOWN SAVE / NOSAVE override the configured save points for the final checkpoint.
+  enum class ShutdownSave : uint8_t { kConfigured, kSave, kNoSave };
+  std::atomic<ShutdownSave> shutdown_save{ShutdownSave::kConfigured};
 
   // Redis's "dirty" counter: changes since the last save (INFO persistence).
   std::atomic<int64_t> dirty{0};

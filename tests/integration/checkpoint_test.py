@@ -151,6 +151,26 @@ class CheckpointTest(unittest.TestCase):
         self.server.start()
         self.check_data(self.server.client(decode_responses=True), "final", 500)
 
+    def test_shutdown_nosave_skips_and_save_forces_the_final_checkpoint(self):
+        r = self.start(aof=False, interval=3600)
+        self.write_data(r, "nosave", 100)
+        try:
+            r.execute_command("SHUTDOWN", "NOSAVE")
+        except Exception:
+            pass  # the connection closes without a reply, as with Redis
+        self.assertEqual(self.server.wait_exit(), 0)
+        self.assertEqual(len(self.checkpoints()), 0)
+        self.server.start()
+        r = self.server.client(decode_responses=True)
+        self.write_data(r, "save", 100)
+        r.config_set("save", "")  # no save points: only SHUTDOWN SAVE checkpoints
+        try:
+            r.execute_command("SHUTDOWN", "SAVE")
+        except Exception:
+            pass
+        self.assertEqual(self.server.wait_exit(), 0)
+        self.assertEqual(len(self.checkpoints()), 1)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -275,3 +276,27 @@ def read_reply(sock, timeout=10.0):
             out += read_reply(sock, timeout)
         return out
     return line  # + - : _ , # (
+
+
+class FerriteTestCase(unittest.TestCase):
+    """One ferrite (2 event loops) for the whole class; every test starts from empty databases
+    with a redis-py client in self.r. The server must exit cleanly (code 0) at the end."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ServerProcess("ferrite", threads=2).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            code = cls.server.stop()
+            assert code == 0, f"ferrite exited with {code}: {cls.server.log_text()[-2000:]}"
+        finally:
+            cls.server.cleanup()
+
+    def setUp(self):
+        self.r = self.server.client()
+        self.r.flushall()
+
+    def tearDown(self):
+        self.r.close()

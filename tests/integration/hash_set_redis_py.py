@@ -13,33 +13,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import redis  # noqa: E402  (Debian's python3-redis)
 
-from ferrite_server import ServerProcess  # noqa: E402
+from ferrite_server import FerriteTestCase  # noqa: E402
 
 
-class HashSetTestCase(unittest.TestCase):
-    """One ferrite for the whole class; every test starts from empty databases."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ServerProcess("ferrite", threads=2).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            assert code == 0, f"ferrite exited with {code}: {cls.server.log_text()[-2000:]}"
-        finally:
-            cls.server.cleanup()
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-
-    def tearDown(self):
-        self.r.close()
-
-
-class Hashes(HashSetTestCase):
+class Hashes(FerriteTestCase):
     def test_hset_mapping_and_hgetall(self):
         r = self.r
         self.assertEqual(r.hset("h", mapping={"a": "1", "b": "2", "c": "3"}), 3)
@@ -118,7 +95,7 @@ class Hashes(HashSetTestCase):
         self.assertEqual(r.scard("ps"), 1995)
 
 
-class Sets(HashSetTestCase):
+class Sets(FerriteTestCase):
     def test_basics(self):
         r = self.r
         self.assertEqual(r.sadd("s", "a", "b", "c", "a"), 3)
@@ -204,7 +181,7 @@ def resp3_exchange(port, *commands):
         return replies[1:]
 
 
-class Resp3Shapes(HashSetTestCase):
+class Resp3Shapes(FerriteTestCase):
     def test_reply_types(self):
         r = self.r
         r.hset("h", mapping={"a": "1"})

@@ -15,7 +15,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import redis  # noqa: E402  (Debian's python3-redis)
 
-from ferrite_server import ServerProcess, connect, read_reply  # noqa: E402
+from ferrite_server import FerriteTestCase, connect, read_reply  # noqa: E402
 
 
 def command(sock, *args):
@@ -28,26 +28,7 @@ def command(sock, *args):
     return read_reply(sock)
 
 
-class ListTestCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ServerProcess("ferrite", threads=2).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            assert code == 0, f"ferrite exited with {code}: {cls.server.log_text()[-2000:]}"
-        finally:
-            cls.server.cleanup()
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-
-    def tearDown(self):
-        self.r.close()
-
+class ListTestCase(FerriteTestCase):
     def wait_blocked(self, count, deadline_s=10.0):
         """Waits until `count` clients are parked in a blocking command (CLIENT LIST flag b)."""
         end = time.monotonic() + deadline_s

@@ -12,30 +12,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import redis  # noqa: E402  (Debian's python3-redis)
 
-from ferrite_server import ServerProcess, connect, read_reply, read_until_closed  # noqa: E402
-
-
-class FerriteTestCase(unittest.TestCase):
-    """One ferrite for the whole class; every test starts from empty databases."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ServerProcess("ferrite", threads=2).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            assert code == 0, f"ferrite exited with {code}: {cls.server.log_text()[-2000:]}"
-        finally:
-            cls.server.cleanup()
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-
-    def tearDown(self):
-        self.r.close()
+from ferrite_server import FerriteTestCase, connect, read_reply, read_until_closed  # noqa: E402
 
 
 class StringCommands(FerriteTestCase):

@@ -13,29 +13,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import redis  # noqa: E402  (Debian's python3-redis)
 
-from ferrite_server import ServerProcess  # noqa: E402
+from ferrite_server import FerriteTestCase  # noqa: E402
 
 
-class SortedSets(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ServerProcess("ferrite", threads=2).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            assert code == 0, f"ferrite exited with {code}: {cls.server.log_text()[-2000:]}"
-        finally:
-            cls.server.cleanup()
-
-    def setUp(self):
-        self.r = self.server.client()
-        self.r.flushall()
-
-    def tearDown(self):
-        self.r.close()
-
+class SortedSets(FerriteTestCase):
     def test_zadd_zrange_with_scores(self):
         r = self.r
         self.assertEqual(r.zadd("z", {"a": 1, "b": 2.5, "c": -3}), 3)
