@@ -56,6 +56,26 @@ test('pipeline keeps order', async () => {
   assert.deepEqual(results[10000], [null, '4999']);
 });
 
+test('multi() transactions: results, EXECABORT and WATCH', async () => {
+  await client.flushall();
+  const results = await client.multi().set('t', '1').incr('t').hset('th', 'f', 'v').lpush('tl', 'a')
+    .exec();
+  assert.deepEqual(results, [[null, 'OK'], [null, 2], [null, 1], [null, 1]]);
+  // A command with the wrong arity is refused while queueing: EXEC answers EXECABORT.
+  await assert.rejects(client.multi().set('t', '5').call('get').exec(), /EXECABORT/);
+  assert.equal(await client.get('t'), '2');
+  // WATCH broken by another connection's write: EXEC returns null and nothing is applied.
+  const other = new Redis({ host: '127.0.0.1', port: server.port });
+  try {
+    await client.watch('t');
+    await other.set('t', 'changed');
+    assert.equal(await client.multi().set('t', 'mine').exec(), null);
+    assert.equal(await client.get('t'), 'changed');
+  } finally {
+    other.disconnect();
+  }
+});
+
 test('binary Buffers round-trip', async () => {
   await client.flushall();
   const all = Buffer.alloc(256);
