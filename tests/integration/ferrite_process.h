@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,7 +90,10 @@ class FerriteProcess {
   FerriteProcess() = default;
   FerriteProcess(const FerriteProcess&) = delete;
   FerriteProcess& operator=(const FerriteProcess&) = delete;
-  ~FerriteProcess() { Kill(); }
+  ~FerriteProcess() {
+    Kill();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
 
   // Starts the server and waits up to `timeout` for PING. Returns an empty string on success,
   // else what went wrong.
@@ -99,10 +103,17 @@ class FerriteProcess {
     if (binary_.empty() || access(binary_.c_str(), X_OK) != 0) {
       return "ferrite binary not found (set FERRITE_BIN): '" + binary_ + "'";
     }
+    if (dir_.empty()) {
+      // A private data directory: the server writes its checkpoint there at shutdown.
+      char dir[] = "/tmp/ferrite-test-XXXXXX";
+      if (mkdtemp(dir) == nullptr) return std::string("mkdtemp: ") + std::strerror(errno);
+      dir_ = dir;
+    }
     for (int attempt = 0; attempt < 5; ++attempt) {  // the free port may be taken meanwhile
       port_ = FreeLoopbackPort();
-      std::vector<std::string> args = {binary_,     "--port",    std::to_string(port_),  "--bind",
-                                       "127.0.0.1", "--threads", std::to_string(threads)};
+      std::vector<std::string> args = {binary_,     "--port",    std::to_string(port_),   "--bind",
+                                       "127.0.0.1", "--threads", std::to_string(threads), "--dir",
+                                       dir_};
       pid_ = fork();
       if (pid_ < 0) return std::string("fork: ") + std::strerror(errno);
       if (pid_ == 0) {
@@ -165,6 +176,7 @@ class FerriteProcess {
 
  private:
   std::string binary_;
+  std::string dir_;
   int port_ = -1;
   pid_t pid_ = -1;
 };
