@@ -23,6 +23,11 @@
 #   PLOT             chart file (default docs/img/benchmark.png for Strings, otherwise
 #                    docs/img/benchmark-<section, lower case>.png)
 #   NO_DOCS=1        only print and write the CSV (docs/benchmarks.md and the PNG untouched)
+#   REDIS_EXTRA_ARGS more redis-server arguments, after the defaults (so they win), e.g. for the
+#                    durability comparison: REDIS_EXTRA_ARGS="--appendonly yes --appendfsync
+#                    everysec" with FERRITE_PERSISTENCE_AOF_ENABLED=true
+#                    FERRITE_PERSISTENCE_AOF_SYNC=everysec SECTION="AOF everysec" (Ferrite reads
+#                    its FERRITE_* variables from this environment)
 #
 # Fairness: both servers listen on 127.0.0.1, get FLUSHALL before each (server, pipeline) run,
 # run one at a time (the other is idle), and are neither pinned nor niced; redis-benchmark
@@ -100,7 +105,7 @@ FERRITE_METRICS_ENABLED="${FERRITE_METRICS_ENABLED:-false}" "$FERRITE_BIN" --por
 pids+=($!)
 redis_port="$(free_port)"
 (cd "$work" && exec "$REDIS_SERVER" --port "$redis_port" --bind 127.0.0.1 --save '' \
-  --appendonly no --daemonize no --logfile "$work/redis.log") &
+  --appendonly no --daemonize no --logfile "$work/redis.log" ${REDIS_EXTRA_ARGS:-}) &
 pids+=($!)
 wait_ping "$ferrite_port"
 wait_ping "$redis_port"
