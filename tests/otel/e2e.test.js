@@ -96,6 +96,7 @@ test('app span, ioredis span and Ferrite spans form one trace', { skip }, async 
     assert.ok(write, nested.map((s) => s.name).join(','));
     assert.equal(write.attributes['ferrite.storage.tier'], 'mutable');
     assert.ok(nested.some((s) => s.name === 'ferrite.epoch.advance'), nested.map((s) => s.name).join(','));
+    assert.ok(nested.some((s) => s.name === 'ferrite.index.lookup'), nested.map((s) => s.name).join(','));
     // The RESP3 attribute form and STICKY / CLEAR.
     rx.reset();
     const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "storage/kv/store_impl.h"
+#include "telemetry/api/command_trace.h"
 
 namespace ferrite::storage::kv {
 
@@ -42,6 +43,9 @@ OpGuard::~OpGuard() {
 
 Found HybridLogSession::Find(uint32_t phys, std::string_view key, uint64_t hash, bool create,
                              FindResult* out) {
+  // `ferrite.index.lookup` of a sampled command: the index probe and the in-memory chain walk.
+  // Unsampled commands pay a thread-local load here (telemetry/api/command_trace.h).
+  telemetry::StepScope step(telemetry::Step::kIndexLookup);
   hlog::HybridLog& log = store_->log();
   const Address begin = log.BeginAddress();
   out->entry = create ? store_->index().FindOrCreate(hash, begin) : store_->index().Find(hash);
