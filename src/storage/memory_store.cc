@@ -258,26 +258,32 @@ Status MemorySession::Delete(DbIndex db, std::string_view key) {
 }
 
 uint64_t MemorySession::Scan(DbIndex db, uint64_t cursor, size_t count, ScanCallback fn) {
-  // Cursor: shard index in the high bits, position within the shard's key order in the low bits.
+  // Keys are visited in the order of their hash, and the cursor is the next hash to visit, so
+  // inserting or erasing other keys (or rehashing a shard) never moves a key past the cursor: a
+  // key present for the whole scan is returned, as StoreSession::Scan promises. Keys with equal
+  // hashes are returned in the same call. O(n log n) per call: this store is a test double.
   Database& d = store_->db(db);
-  uint64_t shard = cursor >> 32, pos = cursor & 0xffffffffu;
-  size_t visited = 0;
-  int64_t now = store_->clock_();
-  while (shard < kShards) {
-    Shard& s = d.shards[shard];
+  const int64_t now = store_->clock_();
+  std::vector<std::pair<uint64_t, std::string>> candidates;
+  for (Shard& s : d.shards) {
     std::lock_guard lock(s.mu);
-    uint64_t i = 0;
     for (auto& [k, e] : s.map) {
-      if (i++ < pos) continue;
-      if (!MemoryStoreImpl::Expired(e, now)) fn(k, e.View());
-      ++pos;
-      if (++visited >= count && pos < s.map.size()) return (shard << 32) | pos;
+      uint64_t h = std::hash<std::string_view>{}(k);
+      if (h >= cursor) candidates.emplace_back(h, k);
     }
-    ++shard;
-    pos = 0;
-    if (visited >= count) return shard < kShards ? shard << 32 : 0;
   }
-  return 0;
+  std::sort(candidates.begin(), candidates.end());
+  size_t n = std::min(std::max<size_t>(count, 1), candidates.size());
+  while (n > 0 && n < candidates.size() && candidates[n].first == candidates[n - 1].first) ++n;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& key = candidates[i].second;
+    Shard& s = MemoryStoreImpl::ShardFor(d, key);
+    std::lock_guard lock(s.mu);
+    auto it = s.map.find(key);
+    if (it != s.map.end() && !MemoryStoreImpl::Expired(it->second, now)) fn(key, it->second.View());
+  }
+  if (n == candidates.size()) return 0;
+  return candidates[n - 1].first + 1;  // cannot wrap: a larger hash follows
 }
 
 Result<std::string> MemorySession::RandomKey(DbIndex db) {

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "storage/objects/hash_object.h"
 
 namespace ferrite::storage {
@@ -77,6 +80,33 @@ TEST(MemoryStoreTest, CollectionsAreOwnedClonedAndFreed) {
   ASSERT_TRUE(store->FlushDb(2).ok());
   EXPECT_EQ(store->Stats().objects, 0u);
   EXPECT_EQ(store->Stats().object_bytes, 0u);
+}
+
+// The SCAN promise under churn: keys present for the whole scan are all returned, however other
+// keys come and go (and shards rehash) between the calls.
+TEST(MemoryStoreTest, ScanReturnsEveryKeyPresentForTheWholeScan) {
+  auto store = NewMemoryStore(1);
+  auto session = store->NewSession();
+  RecordBuilder value;
+  value.value = "v";
+  for (int i = 0; i < 2000; ++i) {
+    ASSERT_TRUE(session->Upsert(0, "stable" + std::to_string(i), value).ok());
+    ASSERT_TRUE(session->Upsert(0, "churn" + std::to_string(i), value).ok());
+  }
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int round = 0;
+  do {
+    cursor = session->Scan(0, cursor, 10,
+                           [&](std::string_view key, const RecordView&) { seen.emplace(key); });
+    for (int j = 0; j < 20; ++j) {
+      (void)session->Delete(0, "churn" + std::to_string(round * 20 + j));
+      ASSERT_TRUE(session->Upsert(0, "new" + std::to_string(round * 20 + j), value).ok());
+    }
+    ++round;
+  } while (cursor != 0 && round < 100000);
+  ASSERT_EQ(cursor, 0u);
+  for (int i = 0; i < 2000; ++i) EXPECT_EQ(seen.count("stable" + std::to_string(i)), 1u) << i;
 }
 
 }  // namespace
