@@ -5,13 +5,20 @@
 
 namespace ferrite::storage::epoch {
 
-LightEpoch::~LightEpoch() {
-  for (DrainEntry& d : drain_) {
-    uint64_t e = d.epoch.load();
-    if (e != kFree && e != kLocked) {
-      auto action = std::move(d.action);
-      d.epoch.store(kFree);
-      action();
+LightEpoch::~LightEpoch() { DrainAll(); }
+
+void LightEpoch::DrainAll() {
+  // An action may register another (closing pages bumps the epoch again): repeat until none.
+  while (drain_count_.load(std::memory_order_acquire) > 0) {
+    for (DrainEntry& d : drain_) {
+      uint64_t e = d.epoch.load(std::memory_order_acquire);
+      if (e != kFree && e != kLocked && d.epoch.compare_exchange_strong(e, kLocked)) {
+        auto action = std::move(d.action);
+        d.action = nullptr;
+        d.epoch.store(kFree, std::memory_order_release);
+        drain_count_.fetch_sub(1, std::memory_order_acq_rel);
+        action();
+      }
     }
   }
 }

@@ -28,10 +28,15 @@ class LightEpoch {
   static constexpr uint32_t kDrainListSize = 256;
 
   LightEpoch() = default;
-  // Runs every action still registered: the owner is shutting down and no thread is protected.
+  // Runs every action still registered (DrainAll): no thread is protected any more.
   ~LightEpoch();
   LightEpoch(const LightEpoch&) = delete;
   LightEpoch& operator=(const LightEpoch&) = delete;
+
+  // Runs every registered action now, whatever its epoch. For shutdown: an owner calls it while
+  // the structures the actions touch still exist (the destructor runs too late for members
+  // declared after the epoch). REQUIRES: no thread is protected.
+  void DrainAll();
 
   // A free slot for a new thread/session, or kMaxSlots when all are taken.
   uint32_t AcquireSlot();

@@ -69,6 +69,9 @@ HybridLogStore::~HybridLogStore() {
   for (DiskRequest* r : deferred_) fail(r);
   for (DiskRequest* r : incoming_) fail(r);
   worker_session_.reset();
+  // Pending epoch actions (closing pages, freeing their objects) touch log_, which is destroyed
+  // before epoch_: run them now.
+  epoch_.DrainAll();
 }
 
 std::unique_ptr<StoreSession> HybridLogStore::NewSession() {
