@@ -11,6 +11,7 @@
 
 #include "commands/hash_ops.h"
 #include "commands/testing/command_fixture.h"
+#include "commands/testing/resp_literals.h"
 #include "server/config/config.h"
 #include "server/config/runtime_config.h"
 
@@ -20,18 +21,6 @@ namespace {
 using Strings = std::vector<std::string>;
 using storage::HashObject;
 using storage::ValueType;
-
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kWrongType =
-    Err("WRONGTYPE Operation against a key holding the wrong kind of value");
-const std::string kNotInt = Err("ERR value is not an integer or out of range");
-const std::string kSyntax = Err("ERR syntax error");
 
 // A RESP reply parsed into its leaf strings (bulks and integers) in order, after checking the
 // aggregate headers (`*`, `%`, `~`) announce the right sizes; `types` records each header char.

@@ -94,6 +94,41 @@ void ReplyScanCursor(server::CommandContext& ctx, uint64_t cursor) {
   ctx.reply.Bulk(std::string_view(buf, Ull2String(buf, sizeof(buf), cursor)));
 }
 
+bool ParseMPopArgs(server::CommandContext& ctx, size_t numkeys_idx,
+                   FunctionRef<bool(std::string_view)> parse_where,
+                   std::span<const std::string_view>* keys, size_t* count) {
+  int64_t numkeys;
+  if (!String2ll(ctx.argv[numkeys_idx], &numkeys) || numkeys < 1) {
+    ctx.reply.Error("ERR numkeys should be greater than 0");
+    return false;
+  }
+  // The <where> argument must follow the keys.
+  if (static_cast<uint64_t>(numkeys) >= ctx.argc() - numkeys_idx - 1) {
+    ctx.reply.Error(resp::errors::kSyntax);
+    return false;
+  }
+  const size_t where_idx = numkeys_idx + 1 + static_cast<size_t>(numkeys);
+  if (!parse_where(ctx.argv[where_idx])) {
+    ctx.reply.Error(resp::errors::kSyntax);
+    return false;
+  }
+  int64_t n = -1;
+  for (size_t j = where_idx + 1; j < ctx.argc(); ++j) {
+    if (n == -1 && EqualsIgnoreCase(ctx.argv[j], "count") && j + 1 < ctx.argc()) {
+      if (!String2ll(ctx.argv[++j], &n) || n < 1) {
+        ctx.reply.Error("ERR count should be greater than 0");
+        return false;
+      }
+    } else {
+      ctx.reply.Error(resp::errors::kSyntax);
+      return false;
+    }
+  }
+  *count = n == -1 ? 1 : static_cast<size_t>(n);
+  *keys = ctx.argv.subspan(numkeys_idx + 1, static_cast<size_t>(numkeys));
+  return true;
+}
+
 bool ParseRandomCount(server::CommandContext& ctx, std::string_view arg, int64_t* count) {
   if (!String2ll(arg, count)) {
     ctx.reply.Error(resp::errors::kNotInteger);
@@ -240,12 +275,10 @@ bool HashIncrByUpdater::Compute(const HashObject* hash) {
     outcome = RmwOutcome::kNotInteger;
     return false;
   }
-  if ((delta < 0 && old < 0 && delta < std::numeric_limits<int64_t>::min() - old) ||
-      (delta > 0 && old > 0 && delta > std::numeric_limits<int64_t>::max() - old)) {
+  if (__builtin_add_overflow(old, delta, &value)) {
     outcome = RmwOutcome::kOverflow;
     return false;
   }
-  value = old + delta;
   outcome = RmwOutcome::kDone;
   return true;
 }

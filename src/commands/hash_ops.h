@@ -24,6 +24,7 @@
 
 #include <vector>
 
+#include "base/function_ref.h"
 #include "base/status.h"
 #include "commands/string_ops.h"
 #include "resp/errors.h"
@@ -122,6 +123,14 @@ void ReplyScanCursor(server::CommandContext& ctx, uint64_t cursor);
 // HRANDFIELD / SRANDMEMBER / ZRANDMEMBER count: an integer in [-LONG_MAX, LONG_MAX]; replies
 // Redis's error and returns false otherwise.
 bool ParseRandomCount(server::CommandContext& ctx, std::string_view arg, int64_t* count);
+
+// LMPOP / ZMPOP and their blocking forms: "numkeys key [key ...] <where> [COUNT count]" from
+// argv[numkeys_idx], with Redis's errors and their order. `parse_where` reads the argument after
+// the keys (LEFT|RIGHT, MIN|MAX) and returns false when it is not one. Replies and returns false
+// on an error.
+bool ParseMPopArgs(server::CommandContext& ctx, size_t numkeys_idx,
+                   FunctionRef<bool(std::string_view)> parse_where,
+                   std::span<const std::string_view>* keys, size_t* count);
 
 // `count` distinct positions of [0, size), in random order. REQUIRES: count < size.
 std::vector<uint32_t> SampleDistinctPositions(size_t size, size_t count);

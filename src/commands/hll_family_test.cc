@@ -7,17 +7,11 @@
 
 #include "commands/hll_ops.h"
 #include "commands/testing/command_fixture.h"
+#include "commands/testing/resp_literals.h"
 
 namespace ferrite::commands {
 namespace {
 
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
-const std::string kWrongType =
-    Err("WRONGTYPE Operation against a key holding the wrong kind of value");
 const std::string kNotHll = Err("WRONGTYPE Key is not a valid HyperLogLog string value.");
 const std::string kCorrupt = Err("INVALIDOBJ Corrupted HLL object detected");
 

@@ -9,6 +9,7 @@
 #include "commands/expire_ops.h"
 #include "commands/testing/command_fixture.h"
 #include "commands/testing/pending_once_session.h"
+#include "commands/testing/resp_literals.h"
 #include "storage/objects/object_codec.h"
 
 namespace ferrite::commands {
@@ -16,16 +17,6 @@ namespace {
 
 using Strings = std::vector<std::string>;
 using storage::ValueType;
-
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kNotInt = Err("ERR value is not an integer or out of range");
-const std::string kSyntax = Err("ERR syntax error");
 
 // Parses a flat RESP array of bulk strings ("*2\r\n$1\r\na\r\n...") into its elements.
 Strings BulkArray(const std::string& resp, size_t* pos_io = nullptr) {

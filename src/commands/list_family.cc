@@ -19,6 +19,7 @@
 
 #include "base/string_util.h"
 #include "commands/families.h"
+#include "commands/hash_ops.h"
 #include "commands/list_ops.h"
 #include "commands/string_ops.h"
 #include "resp/errors.h"
@@ -475,36 +476,9 @@ void BRPop(CommandContext& ctx) { BPopGeneric(ctx, ListEnd::kRight); }
 // (lmpopGenericCommand). Replies and returns false on an error.
 bool ParseMPop(CommandContext& ctx, size_t numkeys_idx, std::span<const std::string_view>* keys,
                ListEnd* end, size_t* count) {
-  int64_t numkeys;
-  if (!String2ll(ctx.argv[numkeys_idx], &numkeys) || numkeys < 1) {
-    ctx.reply.Error("ERR numkeys should be greater than 0");
-    return false;
-  }
-  // The LEFT|RIGHT argument must follow the keys.
-  if (static_cast<uint64_t>(numkeys) >= ctx.argc() - numkeys_idx - 1) {
-    ctx.reply.Error(errors::kSyntax);
-    return false;
-  }
-  const size_t where_idx = numkeys_idx + static_cast<size_t>(numkeys) + 1;
-  if (!ParseListEnd(ctx.argv[where_idx], end)) {
-    ctx.reply.Error(errors::kSyntax);
-    return false;
-  }
-  int64_t n = -1;
-  for (size_t j = where_idx + 1; j < ctx.argc(); ++j) {
-    if (n == -1 && EqualsIgnoreCase(ctx.argv[j], "count") && j + 1 < ctx.argc()) {
-      if (!String2ll(ctx.argv[++j], &n) || n < 1) {
-        ctx.reply.Error("ERR count should be greater than 0");
-        return false;
-      }
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return false;
-    }
-  }
-  *count = n == -1 ? 1 : static_cast<size_t>(n);
-  *keys = ctx.argv.subspan(numkeys_idx + 1, static_cast<size_t>(numkeys));
-  return true;
+  return ParseMPopArgs(
+      ctx, numkeys_idx, [&](std::string_view where) { return ParseListEnd(where, end); }, keys,
+      count);
 }
 
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]

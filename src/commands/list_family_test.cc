@@ -8,16 +8,12 @@
 
 #include "commands/list_ops.h"
 #include "commands/testing/command_fixture.h"
+#include "commands/testing/resp_literals.h"
 #include "storage/objects/list_object.h"
 
 namespace ferrite::commands {
 namespace {
 
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
 std::string Arr(std::initializer_list<std::string_view> items) {
   std::string out = "*" + std::to_string(items.size()) + "\r\n";
   for (std::string_view s : items) out += Bulk(s);
@@ -28,15 +24,9 @@ std::string Ints(std::initializer_list<int64_t> items) {
   for (int64_t v : items) out += Int(v);
   return out;
 }
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
 const std::string kNilArray = "*-1\r\n";
 const std::string kEmpty = "*0\r\n";
 const std::string kResp3Null = "_\r\n";
-const std::string kWrongType =
-    Err("WRONGTYPE Operation against a key holding the wrong kind of value");
-const std::string kNotInt = Err("ERR value is not an integer or out of range");
-const std::string kSyntax = Err("ERR syntax error");
 
 // What a handler asked of the dispatcher, besides its reply.
 struct Outcome {

@@ -10,6 +10,7 @@
 #include "commands/set_ops.h"
 #include "commands/testing/command_fixture.h"
 #include "commands/testing/pending_once_session.h"
+#include "commands/testing/resp_literals.h"
 
 namespace ferrite::commands {
 namespace {
@@ -17,18 +18,6 @@ namespace {
 using Strings = std::vector<std::string>;
 using storage::SetObject;
 using storage::ValueType;
-
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
-const std::string kWrongType =
-    Err("WRONGTYPE Operation against a key holding the wrong kind of value");
-const std::string kNotInt = Err("ERR value is not an integer or out of range");
-const std::string kSyntax = Err("ERR syntax error");
 
 // Parses one aggregate of bulk strings (`*`, `~`) into its elements; `type` gets the header.
 Strings Members(const std::string& resp, char* type = nullptr) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands/testing/command_fixture.h"
+#include "commands/testing/resp_literals.h"
 #include "storage/objects/hash_object.h"
 #include "storage/objects/list_object.h"
 #include "storage/objects/set_object.h"
@@ -17,13 +18,11 @@ namespace {
 
 using storage::ValueType;
 
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
 // An array of bulk strings; "<nil>" stands for a null.
 std::string Array(const std::vector<std::string>& items) {
   std::string out = "*" + std::to_string(items.size()) + "\r\n";
   for (const std::string& s : items) {
-    out += s == "<nil>" ? "$-1\r\n" : "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
+    out += s == "<nil>" ? kNil : Bulk(s);
   }
   return out;
 }

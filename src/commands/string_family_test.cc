@@ -7,19 +7,12 @@
 
 #include "commands/string_ops.h"
 #include "commands/testing/command_fixture.h"
+#include "commands/testing/resp_literals.h"
 
 namespace ferrite::commands {
 namespace {
 
 using Strings = std::vector<std::string>;
-
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
-const std::string kOk = "+OK\r\n";
-const std::string kNil = "$-1\r\n";
 
 class StringFamilyTest : public testing::CommandFixture {
  protected:
@@ -32,11 +25,6 @@ class StringFamilyTest : public testing::CommandFixture {
   uint64_t Misses() { return server_.stats().Sum(&server::ThreadStats::keyspace_misses); }
   std::string Now(int64_t plus_ms = 0) { return std::to_string(now_ms_ + plus_ms); }
 };
-
-const std::string kWrongType =
-    Err("WRONGTYPE Operation against a key holding the wrong kind of value");
-const std::string kNotInt = Err("ERR value is not an integer or out of range");
-const std::string kSyntax = Err("ERR syntax error");
 
 // ---------------------------------------------------------------------------------------------
 // GET / SET

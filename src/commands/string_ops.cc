@@ -103,12 +103,10 @@ bool IncrByUpdater::Compute(std::string_view old_text) {
     outcome = RmwOutcome::kNotInteger;
     return false;
   }
-  if ((delta < 0 && old < 0 && delta < std::numeric_limits<int64_t>::min() - old) ||
-      (delta > 0 && old > 0 && delta > std::numeric_limits<int64_t>::max() - old)) {
+  if (__builtin_add_overflow(old, delta, &value)) {
     outcome = RmwOutcome::kOverflow;
     return false;
   }
-  value = old + delta;
   outcome = RmwOutcome::kDone;
   return true;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands/testing/command_fixture.h"
+#include "commands/testing/resp_literals.h"
 #include "commands/zset_ops.h"
 #include "storage/objects/set_object.h"
 #include "storage/objects/zset_object.h"
@@ -15,11 +16,6 @@
 namespace ferrite::commands {
 namespace {
 
-std::string Bulk(std::string_view s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
-}
-std::string Int(int64_t v) { return ":" + std::to_string(v) + "\r\n"; }
-std::string Err(std::string_view s) { return "-" + std::string(s) + "\r\n"; }
 std::string Arr(size_t n) { return "*" + std::to_string(n) + "\r\n"; }
 // An array of bulk strings.
 std::string Bulks(std::initializer_list<std::string_view> items) {
@@ -27,12 +23,8 @@ std::string Bulks(std::initializer_list<std::string_view> items) {
   for (auto s : items) out += Bulk(s);
   return out;
 }
-const std::string kNil = "$-1\r\n";
 const std::string kNilArray = "*-1\r\n";
 const std::string kEmpty = "*0\r\n";
-const std::string kWrongType =
-    Err("WRONGTYPE Operation against a key holding the wrong kind of value");
-const std::string kSyntax = Err("ERR syntax error");
 
 class ZSetFamilyTest : public testing::CommandFixture {
  protected:

@@ -17,6 +17,7 @@
 
 #include "base/random.h"
 #include "base/string_util.h"
+#include "commands/hash_ops.h"
 #include "commands/string_ops.h"
 #include "commands/zset_ops.h"
 #include "resp/errors.h"
@@ -158,39 +159,11 @@ void ZPopMinMax(CommandContext& ctx, bool from_max) {
 // ZMPOP / BZMPOP argument parsing from numkeys at `numkeys_idx`.
 bool ParseMPop(CommandContext& ctx, size_t numkeys_idx, std::span<const std::string_view>* keys,
                bool* from_max, size_t* count) {
-  int64_t numkeys;
-  if (!String2ll(ctx.argv[numkeys_idx], &numkeys) || numkeys < 1) {
-    ctx.reply.Error("ERR numkeys should be greater than 0");
-    return false;
-  }
-  if (static_cast<uint64_t>(numkeys) >= ctx.argc() - numkeys_idx - 1) {
-    ctx.reply.Error(errors::kSyntax);
-    return false;
-  }
-  const size_t where_idx = numkeys_idx + 1 + static_cast<size_t>(numkeys);
-  if (EqualsIgnoreCase(ctx.argv[where_idx], "min")) {
-    *from_max = false;
-  } else if (EqualsIgnoreCase(ctx.argv[where_idx], "max")) {
-    *from_max = true;
-  } else {
-    ctx.reply.Error(errors::kSyntax);
-    return false;
-  }
-  int64_t c = -1;
-  for (size_t j = where_idx + 1; j < ctx.argc(); ++j) {
-    if (c == -1 && EqualsIgnoreCase(ctx.argv[j], "count") && j + 1 < ctx.argc()) {
-      if (!String2ll(ctx.argv[++j], &c) || c < 1) {
-        ctx.reply.Error("ERR count should be greater than 0");
-        return false;
-      }
-    } else {
-      ctx.reply.Error(errors::kSyntax);
-      return false;
-    }
-  }
-  *count = c == -1 ? 1 : static_cast<size_t>(c);
-  *keys = ctx.argv.subspan(numkeys_idx + 1, static_cast<size_t>(numkeys));
-  return true;
+  auto parse_where = [&](std::string_view where) {
+    *from_max = EqualsIgnoreCase(where, "max");
+    return *from_max || EqualsIgnoreCase(where, "min");
+  };
+  return ParseMPopArgs(ctx, numkeys_idx, parse_where, keys, count);
 }
 
 }  // namespace
