@@ -77,17 +77,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_ping() {
-  for _ in $(seq 1 200); do
-    [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ] && return 0
-    sleep 0.05
-  done
-  echo "server on port $1 did not answer PING" >&2
-  return 1
-}
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # the script runs from the repository root
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 cpu_s() {  # utime + stime of a process, in seconds
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
