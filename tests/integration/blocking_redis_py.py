@@ -19,7 +19,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import redis  # noqa: E402  (Debian's python3-redis)
 
-from ferrite_server import ServerProcess, connect, read_reply  # noqa: E402
+from ferrite_server import ServerProcess, connect, encode_command, read_reply  # noqa: E402
 
 
 def wait_for(predicate, what, attempts=200):
@@ -31,11 +31,7 @@ def wait_for(predicate, what, attempts=200):
 
 
 def command(sock, *args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    sock.sendall(out)
+    sock.sendall(encode_command(*args))
 
 
 class BlockingTest(unittest.TestCase):

@@ -209,6 +209,15 @@ class ServerProcess:
 # --- raw protocol helpers ---------------------------------------------------------------------
 
 
+def encode_command(*args):
+    """A command as a RESP array of bulk strings (str, bytes or numbers)."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
 def connect(port, timeout=10.0):
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

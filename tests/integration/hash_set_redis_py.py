@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import redis  # noqa: E402  (Debian's python3-redis)
 
-from ferrite_server import FerriteTestCase  # noqa: E402
+from ferrite_server import FerriteTestCase, encode_command  # noqa: E402
 
 
 class Hashes(FerriteTestCase):
@@ -136,13 +136,6 @@ class Sets(FerriteTestCase):
 def resp3_exchange(port, *commands):
     """Sends HELLO 3 and then `commands` on a raw socket; returns the raw reply bytes after
     HELLO's (read until every reply is complete, as judged by a tiny RESP3 parser)."""
-    def encode(args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a.encode() if isinstance(a, str) else a
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        return out
-
     def parse(buf, pos):
         """Returns the end of the reply starting at pos, or None if incomplete."""
         end = buf.find(b"\r\n", pos)
@@ -165,7 +158,7 @@ def resp3_exchange(port, *commands):
         return pos  # simple types: + - : _ , # (
 
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(encode(["HELLO", "3"]) + b"".join(encode(c) for c in commands))
+        s.sendall(encode_command("HELLO", "3") + b"".join(encode_command(*c) for c in commands))
         buf, replies, pos = b"", [], 0
         while len(replies) < len(commands) + 1:
             chunk = s.recv(65536)

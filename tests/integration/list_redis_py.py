@@ -15,16 +15,12 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 import redis  # noqa: E402  (Debian's python3-redis)
 
-from ferrite_server import FerriteTestCase, connect, read_reply  # noqa: E402
+from ferrite_server import FerriteTestCase, connect, encode_command, read_reply  # noqa: E402
 
 
 def command(sock, *args):
     """Sends one command as a RESP array and returns the raw reply bytes."""
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    sock.sendall(out)
+    sock.sendall(encode_command(*args))
     return read_reply(sock)
 
 

@@ -15,20 +15,14 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ferrite_server import (ServerProcess, connect, read_exact, read_line, read_reply,  # noqa
-                            read_until_closed, redis_server_available)
+from ferrite_server import (ServerProcess, connect, encode_command, read_exact,  # noqa
+                            read_line, read_reply, read_until_closed, redis_server_available)
 
 QUIT = b"*1\r\n$4\r\nQUIT\r\n"
 TRACEPARENT = b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
-def resp(*args):
-    """Encodes a command as a RESP multibulk request."""
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+resp = encode_command  # a command as a RESP multibulk request
 
 
 def exchange(port, payload, timeout=10.0):
