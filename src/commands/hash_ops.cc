@@ -48,18 +48,10 @@ std::string_view HashEncoding(const HashObject& hash, const HashLimits& limits) 
 // Shared helpers
 
 bool ParseCollectionScanArgs(server::CommandContext& ctx, CollectionScanArgs* args) {
-  // Redis's parseScanCursorOrReply: strtoul(3), so a sign and leading zeros pass ("-1" wraps);
-  // leading whitespace, trailing bytes and overflow do not.
-  const std::string text(ctx.argv[2]);
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long cursor = std::strtoull(text.c_str(), &end, 10);
-  if ((!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) || *end != '\0' ||
-      errno == ERANGE) {
+  if (!ParseScanCursor(ctx.argv[2], &args->cursor)) {
     ctx.reply.Error("ERR invalid cursor");
     return false;
   }
-  args->cursor = cursor;
   for (size_t i = 3; i < ctx.argc(); i += 2) {
     const std::string_view opt = ctx.argv[i];
     const bool has_value = i + 1 < ctx.argc();

@@ -236,19 +236,6 @@ void Keys(CommandContext& ctx) {
   for (const std::string& k : keys) ctx.reply.Bulk(k);
 }
 
-// Redis parses the cursor with strtoul(3): a sign and leading zeros are accepted ("-1" wraps),
-// leading whitespace, trailing bytes and overflow are not.
-bool ParseScanCursor(std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 void Scan(CommandContext& ctx) {
   uint64_t cursor;
   if (!ParseScanCursor(ctx.argv[1], &cursor)) return ctx.reply.Error("ERR invalid cursor");

@@ -1,7 +1,10 @@
 #include "commands/string_ops.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -67,6 +70,17 @@ void CountKeyspace(server::CommandContext& ctx, uint64_t hits, uint64_t misses) 
   server::ThreadStats& stats = ctx.server.stats().Local();
   if (hits) stats.keyspace_hits.Add(hits);
   if (misses) stats.keyspace_misses.Add(misses);
+}
+
+bool ParseScanCursor(std::string_view arg, uint64_t* cursor) {
+  std::string text(arg);
+  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *cursor = v;
+  return true;
 }
 
 std::string_view TypeName(ValueType type) {

@@ -41,6 +41,11 @@ void CountKeyspaceHit(server::CommandContext& ctx);
 void CountKeyspaceMiss(server::CommandContext& ctx);
 void CountKeyspace(server::CommandContext& ctx, uint64_t hits, uint64_t misses);
 
+// A SCAN / HSCAN / SSCAN / ZSCAN cursor, parsed as Redis's parseScanCursorOrReply does (strtoul:
+// a sign and leading zeros pass, "-1" wraps; leading whitespace, trailing bytes and overflow do
+// not). Returns false for "ERR invalid cursor".
+bool ParseScanCursor(std::string_view arg, uint64_t* cursor);
+
 // "string", "list", ... as TYPE prints them.
 std::string_view TypeName(storage::ValueType type);
 // OBJECT ENCODING of a value, as Redis's tryObjectEncoding decides for a value SET stores:

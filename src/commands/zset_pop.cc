@@ -287,58 +287,30 @@ void ZRandMember(CommandContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
 
-// Redis parses the cursor with strtoul(3) (a sign and leading zeros are accepted); the key
-// family's parser is private to key_family.cc.
-bool ParseCursor(std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  if (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *cursor = v;
-  return true;
-}
-
 void ZScan(CommandContext& ctx) {
-  uint64_t cursor;
-  if (!ParseCursor(ctx.argv[2], &cursor)) return ctx.reply.Error("ERR invalid cursor");
+  CollectionScanArgs args;
+  if (!ParseCollectionScanArgs(ctx, &args)) return;
   bool wrong_type = false;
   Status st = ctx.store.Read(ctx.client.db, ctx.argv[1], [&](const RecordView& r) {
     if (r.type != ValueType::kZSet) {
       wrong_type = true;
       return;
     }
-    int64_t count = 10;
-    std::string_view pattern;
-    bool use_pattern = false;
-    for (size_t i = 3; i < ctx.argc(); i += 2) {
-      const std::string_view opt = ctx.argv[i];
-      const bool has_value = i + 1 < ctx.argc();
-      if (EqualsIgnoreCase(opt, "count") && has_value) {
-        if (!String2ll(ctx.argv[i + 1], &count)) return ctx.reply.Error(errors::kNotInteger);
-        if (count < 1) return ctx.reply.Error(errors::kSyntax);
-      } else if (EqualsIgnoreCase(opt, "match") && has_value) {
-        pattern = ctx.argv[i + 1];
-        use_pattern = pattern != "*";
-      } else {
-        return ctx.reply.Error(errors::kSyntax);
-      }
-    }
+    if (!args.error.empty()) return ctx.reply.Error(args.error);
     const auto& z = static_cast<const ZSetObject&>(*r.object);
     std::vector<std::pair<std::string_view, double>> found;
     auto visit = [&](const ZSetObject::Scores::Entry& e) {
-      if (!use_pattern || StringMatch(pattern, e.key)) found.emplace_back(e.key, e.value);
+      if (ScanMatches(args, e.key)) found.emplace_back(e.key, e.value);
     };
     uint64_t next = 0;
     if (!z.skiplist_encoding) {
       // A listpack is returned whole in one call, cursor 0, as Redis does.
       for (const auto& e : z.scores().entries()) visit(e);
     } else {
-      next = z.scores().Scan(cursor, static_cast<size_t>(count), visit);
+      next = z.scores().Scan(args.cursor, args.count, visit);
     }
     ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(Ll2String(static_cast<int64_t>(next)));
+    ReplyScanCursor(ctx, next);
     ctx.reply.ArrayHeader(2 * found.size());
     char buf[kMaxLongDoubleChars];
     for (const auto& [member, score] : found) {
