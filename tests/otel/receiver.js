@@ -25,6 +25,7 @@
 // control API: GET /requests, GET /spans, POST /reset, POST /fault (JSON body).
 
 const http = require('node:http');
+const https = require('node:https');
 const http2 = require('node:http2');
 const zlib = require('node:zlib');
 const grpc = require('@grpc/grpc-js');
@@ -245,19 +246,27 @@ async function startReceiver(options = {}) {
       callback(null, Buffer.alloc(0));
     },
   });
+  // options.tls = { key, cert, ca, requireClientCert } (PEM): gRPC and HTTP serve TLS only,
+  // verifying the client's certificate against `ca` when requireClientCert is set.
+  const tls = options.tls;
+  const grpcCreds = tls
+    ? grpc.ServerCredentials.createSsl(tls.requireClientCert ? Buffer.from(tls.ca) : null,
+      [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }], !!tls.requireClientCert)
+    : grpc.ServerCredentials.createInsecure();
   const grpcPort = await new Promise((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) =>
+    server.bindAsync('127.0.0.1:0', grpcCreds, (err, port) =>
       (err ? reject(err) : resolve(port))));
 
   // ---- HTTP ----
-  const httpServer = http.createServer((req, res) => {
+  const handleHttp = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       let body = Buffer.concat(chunks);
       const ctype = req.headers['content-type'] || '';
       const entry = {
-        transport: 'http', method: req.method, path: req.url, headers: req.headers,
+        transport: tls ? 'https' : 'http', method: req.method, path: req.url, headers: req.headers,
+        clientCertSubject: req.socket.getPeerCertificate ? (req.socket.getPeerCertificate().subject || {}).CN || '' : '',
         contentType: ctype, contentEncoding: req.headers['content-encoding'] || '', bytes: body.length,
         generation,
       };
@@ -323,7 +332,11 @@ async function startReceiver(options = {}) {
         respond();
       }
     });
-  });
+  };
+  const httpServer = tls
+    ? https.createServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: !!tls.requireClientCert,
+      rejectUnauthorized: !!tls.requireClientCert }, handleHttp)
+    : http.createServer(handleHttp);
   await new Promise((r) => httpServer.listen(0, '127.0.0.1', r));
   const httpPort = httpServer.address().port;
 
