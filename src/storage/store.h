@@ -148,6 +148,8 @@ struct StoreStats {
   uint64_t live_bytes = 0;        // estimated bytes of the newest record of every live key
   uint64_t object_bytes = 0;      // MemoryUsage() of collection objects in memory (in memory_used)
   uint64_t objects = 0;           // collection objects in memory (superseded ones until freed)
+  uint64_t index_buckets = 0;     // main buckets of the hash index
+  uint64_t index_grows = 0;       // completed doublings of the index while serving
   uint64_t max_memory = 0;        // configured budgets (0 = none)
   uint64_t max_disk = 0;
   bool write_blocked = false;  // writes refused: disk full / maxmemory reached / write errors
@@ -206,6 +208,13 @@ class Store {
   // Removes expired records for up to `budget_us` microseconds; returns how many it removed.
   virtual uint64_t ActiveExpireCycle(uint64_t budget_us) = 0;
   virtual StoreStats Stats() const = 0;
+  // Changes the memory budget while serving (CONFIG SET maxmemory). An engine whose fixed
+  // structures do not fit the new budget answers InvalidArgument and keeps the old one; one
+  // without a budget accepts any value.
+  virtual Status SetMaxMemory(uint64_t bytes) {
+    (void)bytes;
+    return Status::Ok();
+  }
 };
 
 // Wall-clock milliseconds used for expiry; tests substitute their own.

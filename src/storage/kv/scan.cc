@@ -36,7 +36,7 @@ void HybridLogSession::ScanBucket(uint64_t bucket, uint32_t phys, ScanCallback f
       if (a >= head) {
         LogRecord& rec = *LogRecord::At(log.Get(a));
         Address prev = hlog::InfoPrev(rec.LoadInfo());
-        if (rec.db == phys && first_time(rec.key())) {
+        if (rec.db == phys && InBucket(rec, bucket) && first_time(rec.key())) {
           // A sealed record's bytes are final, so a failed LockShared still reads safely.
           bool locked = a >= log.SafeReadOnlyAddress() && hlog::LockShared(rec);
           KeyState st = StateOf(rec, now);
@@ -62,7 +62,7 @@ void HybridLogSession::ScanBucket(uint64_t bucket, uint32_t phys, ScanCallback f
       }
       const LogRecord& rec = *LogRecord::At(disk_buf_.data());
       Address prev = hlog::InfoPrev(rec.LoadInfo());
-      if (rec.db == phys && first_time(rec.key())) {
+      if (rec.db == phys && InBucket(rec, bucket) && first_time(rec.key())) {
         KeyState st = StateOf(rec, now);
         if (st.live() && objects && hlog::InfoObject(rec.LoadInfo())) {
           // The object lives only for the callback (store.h, RecordView).
@@ -90,15 +90,15 @@ uint64_t HybridLogSession::Scan(DbIndex db, uint64_t cursor, size_t count, ScanC
   if (db >= store_->num_databases()) return 0;
   OpGuard guard(this);
   const uint32_t phys = store_->PhysDb(db);
-  const uint64_t buckets = store_->index().num_buckets();
   size_t emitted = 0;
   uint64_t b = cursor;
-  while (b < buckets) {
+  // Re-read: an index growth doubles the table, and the buckets it adds lie above the cursor.
+  while (b < store_->index().num_buckets()) {
     ScanBucket(b, phys, fn, &emitted);
     ++b;
     if (emitted >= std::max<size_t>(count, 1)) break;
   }
-  return b >= buckets ? 0 : b;
+  return b >= store_->index().num_buckets() ? 0 : b;
 }
 
 Result<std::string> HybridLogSession::RandomKey(DbIndex db) {
@@ -143,7 +143,7 @@ uint64_t HybridLogStore::ActiveExpireCycle(uint64_t budget_us) {
           LogRecord& rec = *LogRecord::At(log_.Get(a));
           Address prev = hlog::InfoPrev(rec.LoadInfo());
           std::string_view key = rec.key();
-          if (std::find(seen.begin(), seen.end(), key) == seen.end()) {
+          if (session.InBucket(rec, b) && std::find(seen.begin(), seen.end(), key) == seen.end()) {
             seen.push_back(key);
             bool locked = a >= log_.SafeReadOnlyAddress() && hlog::LockShared(rec);
             KeyState st = session.StateOf(rec, now);

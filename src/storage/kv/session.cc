@@ -72,6 +72,10 @@ Found HybridLogSession::Find(uint32_t phys, std::string_view key, uint64_t hash,
   return Found::kAbsent;
 }
 
+bool HybridLogSession::InBucket(const LogRecord& rec, uint64_t bucket) const {
+  return store_->index().BucketOf(HybridLogStore::HashKey(rec.db, rec.key())) == bucket;
+}
+
 KeyState HybridLogSession::StateOf(const LogRecord& rec, int64_t now) const {
   KeyState s;
   uint64_t info = rec.LoadInfo();

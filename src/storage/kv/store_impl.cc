@@ -39,12 +39,14 @@ HybridLogStore::HybridLogStore(const HybridLogOptions& options, std::shared_ptr<
                                const hlog::HybridLogConfig& log_config, uint64_t index_buckets)
     : options_(options),
       device_(std::move(device)),
-      index_(index_buckets),
+      chain_resolver_(&log_),
+      index_(index_buckets, &epoch_, &chain_resolver_),
       log_(log_config, device_.get(), &epoch_, [this] { WakeWorker(); }),
       session_counters_(new SessionCounters[epoch::LightEpoch::kMaxSlots]),
       db_counters_(new DbCounters[options.databases]),
       phys_(new std::atomic<uint32_t>[options.databases]),
-      next_phys_(options.databases) {
+      next_phys_(options.databases),
+      max_memory_(options.max_memory) {
   for (DbIndex i = 0; i < options.databases; ++i) phys_[i].store(i);
   worker_session_ = std::make_unique<HybridLogSession>(this, /*internal=*/true);
   worker_ = std::thread([this] { WorkerLoop(); });
@@ -145,7 +147,11 @@ Status HybridLogStore::FlushAll() {
   }
   // Nothing before the tail is live any more: truncate the whole log and empty the index.
   log_.ShiftBeginAddress(log_.TailAddress());
-  index_.Clear();
+  {
+    HybridLogSession session(this);
+    OpGuard guard(&session);  // the index reads tables a growth may free
+    index_.Clear();
+  }
   DetachObjects([](uint32_t) { return true; });
   live_bytes_adjust_.fetch_sub(LiveBytes());
   WakeWorker();
@@ -191,8 +197,35 @@ uint64_t HybridLogStore::EffectiveMemoryPages() const {
   // Collection objects live outside the frames but inside the budget: as they grow, the
   // in-memory log shrinks, and closing its oldest pages frees their objects.
   uint64_t fixed = index_.MemoryBytes() + OverheadBytes() + log_.ObjectBytes();
-  uint64_t room = options_.max_memory > fixed ? options_.max_memory - fixed : 0;
+  const uint64_t budget = max_memory();
+  uint64_t room = budget > fixed ? budget - fixed : 0;
   return room / log_.page_size();
+}
+
+uint64_t HybridLogStore::MinMaxMemory() const {
+  return index_.MemoryBytes() + OverheadBytes() + 4 * log_.page_size();
+}
+
+Status HybridLogStore::SetMaxMemory(uint64_t bytes) {
+  const uint64_t floor = MinMaxMemory();
+  if (bytes < floor) {
+    return Status::InvalidArgument("maxmemory must be at least " + std::to_string(floor) +
+                                   " bytes (hash index, fixed buffers and 4 pages)");
+  }
+  max_memory_.store(bytes, std::memory_order_relaxed);
+  WakeWorker();  // it recomputes the frame cap and evicts down to it
+  return Status::Ok();
+}
+
+LogChainResolver::Where LogChainResolver::Resolve(uint64_t address, uint64_t* hash,
+                                                  uint64_t* prev) const {
+  if (address < log_->BeginAddress()) return Where::kGone;
+  if (address < log_->HeadAddress()) return Where::kOnDisk;
+  // Protected: the page stays mapped. Key, db and prev never change once a record is linked.
+  const LogRecord& rec = *LogRecord::At(log_->Get(address));
+  *hash = HybridLogStore::HashKey(rec.db, rec.key());
+  *prev = hlog::InfoPrev(rec.LoadInfo());
+  return Where::kInMemory;
 }
 
 StoreStats HybridLogStore::Stats() const {
@@ -225,7 +258,9 @@ StoreStats HybridLogStore::Stats() const {
   st.compacted_bytes = compacted_bytes.load(std::memory_order_relaxed);
   st.disk_reads = disk_reads_issued.load(std::memory_order_relaxed);
   st.live_bytes = static_cast<uint64_t>(LiveBytes());
-  st.max_memory = options_.max_memory;
+  st.index_buckets = index_.num_buckets();
+  st.index_grows = index_.grows();
+  st.max_memory = max_memory();
   st.max_disk = options_.max_disk;
   st.write_blocked = write_block_.load(std::memory_order_relaxed) != 0;
   return st;

@@ -142,6 +142,10 @@ class HybridLogSession final : public StoreSession {
   // views of collection records read from disk carry no object (the caller wants keys only).
   void ScanBucket(uint64_t bucket, uint32_t phys, ScanCallback fn, size_t* emitted,
                   bool objects = true);
+  // Whether `rec` belongs to main bucket `bucket` of the index now. A chain split by an index
+  // growth may still run through records of the other half (hash_index.h): walkers that
+  // attribute records to a bucket skip those.
+  bool InBucket(const LogRecord& rec, uint64_t bucket) const;
   uint32_t slot() const { return slot_; }
   SessionCounters& counters() { return *counters_; }
   bool no_wait() const { return internal_; }
@@ -189,6 +193,16 @@ class OpGuard {
   bool owned_;
 };
 
+// Splits index chains for a growth: resolves in-memory records to their key hash.
+class LogChainResolver final : public index::ChainResolver {
+ public:
+  explicit LogChainResolver(const hlog::HybridLog* log) : log_(log) {}
+  Where Resolve(uint64_t address, uint64_t* hash, uint64_t* prev) const override;
+
+ private:
+  const hlog::HybridLog* log_;
+};
+
 class HybridLogStore final : public Store {
  public:
   HybridLogStore(const HybridLogOptions& options, std::shared_ptr<io::Device> device,
@@ -204,6 +218,13 @@ class HybridLogStore final : public Store {
   Status SwapDb(DbIndex a, DbIndex b) override;
   uint64_t ActiveExpireCycle(uint64_t budget_us) override;
   StoreStats Stats() const override;
+  // Resizes the budget: the worker caps the in-memory log to what is left after the index,
+  // fixed buffers and objects, flushing and evicting pages to disk when it shrinks. Page frames
+  // stay at most the count sized at construction. InvalidArgument below MinMaxMemory().
+  Status SetMaxMemory(uint64_t bytes) override;
+  // The smallest budget that still leaves the index, fixed buffers and 4 page frames.
+  uint64_t MinMaxMemory() const;
+  uint64_t max_memory() const { return max_memory_.load(std::memory_order_relaxed); }
 
   // --- internals ------------------------------------------------------------------------
   struct DbCounters {
@@ -238,7 +259,7 @@ class HybridLogStore final : public Store {
   // but the tail page. Above that cap the shrinking frame cap makes room by itself.
   bool ObjectsOverBudget() const {
     return log_.ObjectCount() != 0 && EffectiveMemoryPages() < 4 &&
-           MemoryUsed() > options_.max_memory;
+           MemoryUsed() > max_memory();
   }
   // Frees, through the epoch, the objects of in-memory records of the physical databases for
   // which `dead` is true (FlushDb / FlushAll): their bytes leave the accounting at once.
@@ -267,10 +288,14 @@ class HybridLogStore final : public Store {
   bool MaybeCompact();
   bool CompactionDue();
   bool CompactOldestSegment(int drop_mode);
+  // Index growth (worker.cc): starts one when the index asks and the budget allows, migrates a
+  // slice of it, finishes it. REQUIRES: the worker, protected on `slot`.
+  void GrowIndexStep(uint32_t slot);
 
   HybridLogOptions options_;
   std::shared_ptr<io::Device> device_;
   epoch::LightEpoch epoch_;
+  LogChainResolver chain_resolver_;
   index::HashIndex index_;
   hlog::HybridLog log_;
   std::unique_ptr<SessionCounters[]> session_counters_;
@@ -280,6 +305,7 @@ class HybridLogStore final : public Store {
   std::mutex admin_mu_;  // FlushDb / FlushAll / SwapDb
   std::atomic<int64_t> live_bytes_adjust_{0};
   std::atomic<uint64_t> expire_cursor_{0};
+  std::atomic<uint64_t> max_memory_;
 
   // Worker.
   std::thread worker_;

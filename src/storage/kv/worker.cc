@@ -1,15 +1,39 @@
 // The I/O worker: one thread per store that keeps the log moving. Each step, under its own
 // epoch protection: flush pages below SafeReadOnlyAddress, move HeadAddress to keep frames free
 // ahead of the tail (shifting ReadOnlyAddress early under memory pressure), start and finish disk
-// reads, retry copies that waited for tail space, and compact. Between steps it waits on the
+// reads, retry copies that waited for tail space, compact, and grow the hash index (a slice of
+// the migration per step, docs/design/hybridlog.md "Hash index"). Between steps it waits on the
 // io_uring (reads in flight) or a condition variable (new work) with a short timeout.
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "storage/kv/store_impl.h"
 
 namespace ferrite::storage::kv {
+
+namespace {
+// Old-table chunks (HashIndex::kMigrationChunk buckets each) the worker migrates per step before
+// it flushes and evicts again.
+constexpr int kGrowChunksPerStep = 64;
+// The index may use at most 1/kIndexBudgetShare of max_memory, counting both tables while a
+// growth runs; past that, buckets keep their overflow chains.
+constexpr uint64_t kIndexBudgetShare = 2;
+}  // namespace
+
+void HybridLogStore::GrowIndexStep(uint32_t slot) {
+  if (!index_.growing()) {
+    if (!index_.ShouldGrow()) return;
+    if (index_.MemoryBytes() + index_.GrowthBytes() > max_memory() / kIndexBudgetShare) return;
+    if (!index_.StartGrow()) return;
+    // The next step's frame cap counts the new table: pages are evicted to make room for it.
+  }
+  for (int n = 0; n < kGrowChunksPerStep && index_.MigrateOneChunk(); ++n) {
+    epoch_.Refresh(slot);  // let page closes and other epoch actions run between chunks
+  }
+  index_.FinishGrow();
+}
 
 void HybridLogStore::WakeWorker() {
   if (!work_flag_.exchange(true, std::memory_order_acq_rel)) {
@@ -87,6 +111,7 @@ void HybridLogStore::WorkerStep() {
     if (!CopyToTail(req)) deferred_.push_back(req);
   }
   MaybeCompact();
+  GrowIndexStep(slot);
   epoch_.Unprotect(slot);
   log_.RemoveDeadSegments();
   epoch_.Drain();
@@ -97,6 +122,10 @@ void HybridLogStore::WorkerLoop() {
     WorkerStep();
     if (device_->InFlight() > 0) {
       device_->Poll(500);  // callbacks only queue; processing happens in the next step
+      continue;
+    }
+    if (index_.growing()) {
+      std::this_thread::yield();  // more of the migration to do next step
       continue;
     }
     if (!completed_.empty() || !deferred_.empty() || epoch_.PendingActions() > 0) {
