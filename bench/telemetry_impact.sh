@@ -79,10 +79,6 @@ trap cleanup EXIT
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh  # the script runs from the repository root
-status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-cpu_s() {  # utime + stime of a process, in seconds
-  awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
-}
 info_field() { grep "^$2:" <<<"$1" | cut -d: -f2 | tr -d '\r' || true; }
 
 # The sink.
