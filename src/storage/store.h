@@ -158,6 +158,18 @@ struct StoreStats {
 using ScanCallback = FunctionRef<void(std::string_view key, const RecordView& record)>;
 using RecordReader = FunctionRef<void(const RecordView& record)>;
 
+// A key met by StoreSession::ScanStorageOrder. Views are valid during the batch callback only.
+struct StorageOrderItem {
+  DbIndex db = 0;
+  std::string_view key;
+  // True: `record` is the key's newest record as the scan read it (an immutable copy, e.g. read
+  // from disk); IsCurrentVersion says whether it still is. False: read the key yourself.
+  bool has_record = false;
+  RecordView record;
+  uint64_t version = 0;  // opaque, for IsCurrentVersion
+};
+using StorageOrderBatch = FunctionRef<Status(std::span<const StorageOrderItem> items)>;
+
 class StoreSession {
  public:
   virtual ~StoreSession() = default;
@@ -182,6 +194,22 @@ class StoreSession {
   // the next cursor (0 when done). Every key present for the whole scan is returned at least once,
   // as Redis's SCAN guarantees. May read disk synchronously: call it for SCAN/KEYS, not per GET.
   virtual uint64_t Scan(DbIndex db, uint64_t cursor, size_t count, ScanCallback fn) = 0;
+  // Whole-store snapshot scan (checkpoints, AOF rewrite) in the engine's storage order, so that
+  // on-disk data is read sequentially. Every key of every database that is present for the whole
+  // scan is passed to `batch` at least once, and exactly once unless the engine compacted its
+  // log (or failed to read a record) under the scan; keys created or deleted meanwhile may be
+  // passed or not. A batch callback's error stops the scan and is returned. Unavailable: the
+  // store has no such scan (use Scan).
+  virtual Status ScanStorageOrder(StorageOrderBatch batch) {
+    (void)batch;
+    return Status::Unavailable("no storage-order scan");
+  }
+  // Whether `item.record` is still its key's newest record. Meaningful only while the caller
+  // keeps writers off the key (the server's KeyLockTable stripes).
+  virtual bool IsCurrentVersion(const StorageOrderItem& item) {
+    (void)item;
+    return false;
+  }
   // A uniformly-ish random live key, or NotFound when the database is empty.
   virtual Result<std::string> RandomKey(DbIndex db) = 0;
 

@@ -110,6 +110,8 @@ class HybridLogSession final : public StoreSession {
   bool EnsureResident(DbIndex db, std::span<const std::string_view> keys,
                       ResidencyWaiter* waiter) override;
   uint64_t Scan(DbIndex db, uint64_t cursor, size_t count, ScanCallback fn) override;
+  Status ScanStorageOrder(StorageOrderBatch batch) override;  // scan.cc
+  bool IsCurrentVersion(const StorageOrderItem& item) override;
   Result<std::string> RandomKey(DbIndex db) override;
   void Protect() override;
   void Unprotect() override;
@@ -146,6 +148,13 @@ class HybridLogSession final : public StoreSession {
   // growth may still run through records of the other half (hash_index.h): walkers that
   // attribute records to a bucket skip those.
   bool InBucket(const LogRecord& rec, uint64_t bucket) const;
+  // The first record of (`phys`, `key`) in its chain below address `below`, or 0 when there is
+  // none at or above `floor`; -1 (all ones) when a record could not be read. Disk records inside
+  // `chunk` (read from `chunk_base`) are taken from it. REQUIRES: protected.
+  Address NewestBelow(uint32_t phys, std::string_view key, Address below, Address floor,
+                      Address chunk_base = 0, std::string_view chunk = {});
+  // The tail, once every record below it is completely written. REQUIRES: not protected.
+  Address WrittenTail();
   uint32_t slot() const { return slot_; }
   SessionCounters& counters() { return *counters_; }
   bool no_wait() const { return internal_; }
@@ -160,6 +169,7 @@ class HybridLogSession final : public StoreSession {
   SessionCounters* counters_;
   std::shared_ptr<SessionInbox> inbox_;
   std::string disk_buf_;  // scan reads
+  std::string walk_buf_;  // NewestBelow's disk reads
 };
 
 // A writer that would add a collection object while the store is over max_memory waits for the
@@ -258,8 +268,7 @@ class HybridLogStore final : public Store {
   // is already at its smallest frame cap (4 pages): new objects wait, and the worker evicts all
   // but the tail page. Above that cap the shrinking frame cap makes room by itself.
   bool ObjectsOverBudget() const {
-    return log_.ObjectCount() != 0 && EffectiveMemoryPages() < 4 &&
-           MemoryUsed() > max_memory();
+    return log_.ObjectCount() != 0 && EffectiveMemoryPages() < 4 && MemoryUsed() > max_memory();
   }
   // Frees, through the epoch, the objects of in-memory records of the physical databases for
   // which `dead` is true (FlushDb / FlushAll): their bytes leave the accounting at once.
