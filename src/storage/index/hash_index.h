@@ -17,9 +17,9 @@
 //      disk keeps its on-disk remainder in both halves: walks compare keys, so the extra records
 //      cost length, never correctness. A thread still working on the old table (it loaded the
 //      old generation) finds its CAS failing on the frozen word and retries from the new one.
-//   3. GrowStep migrates chunks in the background (the worker); once all are done FinishGrow
-//      publishes the new table alone and frees the old table with an epoch action, when no
-//      thread can still see it.
+//   3. MigrateOneChunk migrates chunks in the background (the worker); once all are done,
+//      FinishGrow publishes the new table alone and frees the old table with an epoch action,
+//      when no thread can still see it.
 //
 // Inserting a new tag is latch-free (FASTER's FindOrCreateEntry): a thread CASes a tentative
 // entry into a free slot, then scans the bucket chain for another entry with the same tag; if
@@ -33,8 +33,8 @@
 // bucket must check BucketOf(record hash).
 //
 // Thread safety: every method is safe from any thread; Find, FindOrCreate, ForEachEntry, Clear
-// and GrowStep REQUIRE the caller to be protected by the epoch given at construction, and the
-// returned slot is valid only while the caller stays protected (a later growth may free it).
+// and MigrateOneChunk REQUIRE the caller to be protected by the epoch given at construction, and
+// the returned slot is valid only while the caller stays protected (a later growth may free it).
 
 #include <atomic>
 #include <cstddef>
