@@ -13,7 +13,8 @@
 //
 // Writing (one background thread): takes the shared buffer, writes it at the end of the file,
 // and then, by policy: `always` fsyncs before any reply waiting for those records may go out
-// (the commands that arrived during one fsync share the next one: group commit); `everysec`
+// (the commands that arrived during one fsync share the next one: group commit, see
+// GatherWaiters); `everysec`
 // fsyncs about once a second; `no` leaves flushing to the OS.
 //
 // Replies under `always`: after the dispatcher ran a command, TakeThreadLsn() gives the LSN of
@@ -225,6 +226,7 @@ class AofWriter final : public server::PropagationSink {
   void WriterLoop();
   bool WriteAndSync(std::unique_lock<std::mutex>& lock, bool force_sync);
   void ReleaseWaiters(uint64_t durable_lsn, bool ok);
+  void GatherWaiters(std::unique_lock<std::mutex>& lock);
   void EnterDegraded(const Status& st, bool fsync);
   void RewriteMain();
   Status RewriteScan(AofFile& tmp, uint64_t* tmp_size);
@@ -283,6 +285,10 @@ class AofWriter final : public server::PropagationSink {
   int64_t rewrite_start_ms_ = 0;
   std::thread rewrite_thread_;
   std::vector<Waiter> waiters_;
+  // Group commit under `always`: while the writer gathers (GatherWaiters), the waiter count that
+  // wakes it early; 0 when not gathering.
+  size_t gather_target_ = 0;
+  size_t last_released_ = 0;  // waiters the last fsync released
   std::vector<std::pair<storage::ValueType, RecordEmitter>> emitters_;
   SyncDurationHook sync_hook_;
 
@@ -302,6 +308,7 @@ class AofWriter final : public server::PropagationSink {
   int64_t next_retry_ms_ = 0;
   int64_t last_error_log_ms_ = 0;
   std::atomic<bool> fsync_running_{false};
+  int64_t last_fsync_us_ = 0;  // how long the last fsync took
 
   // ---- Counters ----
   std::atomic<uint64_t> write_errors_{0};
