@@ -161,7 +161,9 @@ void ClientConnection::ProcessInput() {
     std::string_view data(input_.data() + input_start_, input_.size() - input_start_);
     if (data.empty()) break;
     size_t consumed = 0;
-    const int64_t parse_start_ns = telemetry::TracingEnabled() ? telemetry::MonotonicNanos() : 0;
+    // Non-zero only when the command may be sampled: unsampled commands read no clock here.
+    const int64_t parse_start_ns =
+        session_.trace.PrepareNext(session_.next_parent_set || data[0] == '|');
     auto outcome = parser_.Parse(data, &consumed);
     if (outcome == resp::RequestParser::Outcome::kNeedMore) break;
     if (outcome == resp::RequestParser::Outcome::kError) {
@@ -174,7 +176,11 @@ void ClientConnection::ProcessInput() {
       input_start_ += consumed;
       continue;
     }
-    if (parse_start_ns != 0) StartTrace(parser_.argv(), parse_start_ns);
+    if (parse_start_ns != 0) {
+      StartTrace(parser_.argv(), parse_start_ns);
+    } else if (session_.trace.sampled()) {
+      FinishTrace(false);  // an earlier traced command still open must not take this one's steps
+    }
     DispatchOutcome ran = RunCommand(parser_.argv());
     if (ran != DispatchOutcome::kDone) {
       pending_consumed_ = consumed;

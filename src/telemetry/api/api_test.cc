@@ -385,6 +385,82 @@ TEST_F(RecordingTest, CommandDetailSkipsSteps) {
   EXPECT_EQ(r.step_count, 0);
 }
 
+// PrepareNext decides root sampling on the trace id it draws, and Start keeps that decision
+// and that id: a command PrepareNext refused (0, no clock read) is one Start would refuse.
+TEST_F(RecordingTest, PrepareNextAgreesWithStart) {
+  TraceSettings s;
+  s.enabled = true;
+  s.sampler = Sampler::Make(SamplerKind::kParentBasedTraceIdRatio, 0.5);
+  InstallTraceSettings(s);
+  CommandTrace t;
+  int sampled = 0;
+  CommandRecord r;
+  for (int i = 0; i < 400; ++i) {
+    int64_t t0 = t.PrepareNext(false);
+    if (t0 == 0) continue;  // not started at all, as the connection does
+    ASSERT_TRUE(t.Start(nullptr, t0)) << "PrepareNext promised a sampled command";
+    EXPECT_EQ(t.record().start_ns, t0);
+    EXPECT_TRUE(RatioSample(s.sampler, t.record().trace_id));
+    ASSERT_TRUE(t.Finish());
+    ++sampled;
+    while (sink_.buffers[0]->commands.TryPop(&r)) {
+    }
+  }
+  EXPECT_GT(sampled, 120);  // about 200 expected; far from 0 and 400
+  EXPECT_LT(sampled, 280);
+}
+
+TEST_F(RecordingTest, PrepareNextReadsTheClockWhenAParentMayComeUntilStart) {
+  TraceSettings s;
+  s.enabled = true;
+  s.sampler = Sampler::Make(SamplerKind::kParentBasedAlwaysOff, 1.0);
+  InstallTraceSettings(s);
+  CommandTrace t;
+  EXPECT_EQ(t.PrepareNext(false), 0);  // root commands are never sampled
+  EXPECT_NE(t.PrepareNext(true), 0);   // a RESP3 attribute ahead: parsed on its own...
+  int64_t t0 = t.PrepareNext(false);   // ...then its command, which may have a parent
+  EXPECT_NE(t0, 0);
+  auto parent = ParseTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  ASSERT_TRUE(t.Start(&*parent, t0));
+  ASSERT_TRUE(t.Finish());
+  EXPECT_EQ(t.PrepareNext(false), 0);  // Start consumed it
+}
+
+// The ring copies only the used parts of a record; what the exporter pops must still be whole,
+// also after a slot held a longer record before.
+TEST_F(RecordingTest, RingCopyKeepsEveryUsedField) {
+  CommandTrace t;
+  std::string long_error = "ERR " + std::string(116, 'e');
+  ASSERT_TRUE(t.Start());
+  t.SetError(long_error);
+  ASSERT_TRUE(t.Finish());
+  auto parent = ParseTraceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  ASSERT_TRUE(parent->trace_state.Assign("a=1,b=2"));
+  parent->remote = true;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(t.Start(&*parent));
+    t.SetResult("OK");
+    t.SetClient(7, 3, "10.1.2.3", 6000);
+    ASSERT_TRUE(t.Finish());
+  }
+  CommandRecord r;
+  ASSERT_TRUE(sink_.buffers[0]->commands.TryPop(&r));
+  EXPECT_TRUE(r.is_error);
+  EXPECT_EQ(r.error.view(), long_error);
+  EXPECT_EQ(r.result.view(), "ERR");
+  ASSERT_TRUE(sink_.buffers[0]->commands.TryPop(&r));
+  EXPECT_FALSE(r.is_error);
+  EXPECT_TRUE(r.error.empty());
+  EXPECT_EQ(r.result.view(), "OK");
+  EXPECT_TRUE(r.has_parent);
+  EXPECT_TRUE(r.parent.remote);
+  EXPECT_EQ(r.parent.span_id, parent->span_id);
+  EXPECT_EQ(r.parent.trace_state.view(), "a=1,b=2");
+  EXPECT_EQ(r.peer_ip.view(), "10.1.2.3");
+  EXPECT_EQ(r.db_index, 3);
+  EXPECT_EQ(r.connection_id, 7u);
+}
+
 #else
 // Built without otel: the classes are empty no-ops.
 static_assert(std::is_empty_v<CommandTrace> && std::is_empty_v<ScopedSpan>);

@@ -4,7 +4,8 @@
 // Intended use by the server (one CommandTrace per connection, reused for every command):
 //
 //   CommandTrace& t = session.trace;
-//   t.Start(parent_or_null);                 // sampling decided here, once; cheap when off
+//   int64_t t0 = t.PrepareNext(parent_possible);  // before parsing: 0 = will not be sampled
+//   t.Start(parent_or_null, t0);             // sampling decided here, once; cheap when off
 //   ... parse ...              t.Stamp(Step::kRespParse);
 //   ... lookup the command ... t.Stamp(Step::kDispatch);
 //   t.SetCommand(argv, key_indexes, "SET");  // name, key, args_count, db.statement
@@ -41,13 +42,38 @@ namespace ferrite::telemetry {
 
 class CommandTrace {
  public:
-  // Samples and, when sampled, starts the record at `start_ns` (default: now). `parent` may be
-  // null. Returns sampled().
+  // Called before each request is parsed; returns the time the parse starts when the next
+  // command may be sampled, and 0 (without reading the clock) when it will not be. A command
+  // without a parent is sampled on its trace id alone, so the id is drawn here and Start uses
+  // it. Pass `parent_possible` when the request may carry a parent (CLIENT TRACEPARENT pending,
+  // or a RESP3 attribute ahead): parent-based samplers then decide in Start. It stays set until
+  // Start, because an attribute is parsed on its own, just before its command.
+  int64_t PrepareNext(bool parent_possible) noexcept {
+    if (!TracingEnabled()) return 0;
+    parent_possible_ |= parent_possible;
+    if (parent_possible_) return MonotonicNanos();
+    // A fresh id per command: one PrepareNext refused must not decide the next command too.
+    next_trace_id_ = NewTraceId();
+    next_trace_id_ready_ = true;
+    return ShouldSample(CurrentSampler(), nullptr, next_trace_id_) ? MonotonicNanos() : 0;
+  }
+
+  // Samples and, when sampled, starts the record at `start_ns` (0: now). `parent` may be null.
+  // Returns sampled().
   bool Start(const SpanContext* parent = nullptr, int64_t start_ns = 0) noexcept {
     sampled_ = false;
+    parent_possible_ = false;
     if (!TracingEnabled()) return false;
     bool has_parent = parent != nullptr && parent->IsValid();
-    TraceId trace_id = has_parent ? parent->trace_id : NewTraceId();
+    TraceId trace_id;
+    if (has_parent) {
+      trace_id = parent->trace_id;
+    } else if (next_trace_id_ready_) {
+      trace_id = next_trace_id_;  // drawn by PrepareNext; used once
+      next_trace_id_ready_ = false;
+    } else {
+      trace_id = NewTraceId();
+    }
     if (!ShouldSample(CurrentSampler(), has_parent ? parent : nullptr, trace_id)) return false;
     sampled_ = true;
     CommandRecord& r = rec_;
@@ -84,11 +110,11 @@ class CommandTrace {
 
   bool sampled() const noexcept { return sampled_; }
 
-  // Records [previous stamp, now) as `step`.
+  // Records [previous stamp, now) as `step`. With span_detail = command, reads no clock.
   void Stamp(Step step) noexcept {
-    if (!sampled_) return;
+    if (!sampled_ || rec_.detail != SpanDetail::kFull) return;
     int64_t now = MonotonicNanos();
-    if (rec_.detail == SpanDetail::kFull) Push(step, last_ns_, now);
+    Push(step, last_ns_, now);
     last_ns_ = now;
   }
 
@@ -201,6 +227,9 @@ class CommandTrace {
   }
 
   bool sampled_ = false;
+  bool next_trace_id_ready_ = false;
+  bool parent_possible_ = false;
+  TraceId next_trace_id_;
   int64_t last_ns_ = 0;
   CommandRecord rec_;
 };
@@ -256,6 +285,7 @@ class StepScope {
 class CommandTrace {
  public:
   static constexpr uint8_t kNoStep = 0xff;
+  int64_t PrepareNext(bool) noexcept { return 0; }
   bool Start(const SpanContext* = nullptr, int64_t = 0) noexcept { return false; }
   bool sampled() const noexcept { return false; }
   void Stamp(Step) noexcept {}

@@ -20,6 +20,15 @@
 
 namespace ferrite::telemetry {
 
+// How a record enters and leaves a ring: the whole object by default. A record type with large
+// optional parts specialises this to copy only what is used (see CommandRecord).
+template <typename T>
+struct RingCopy {
+  static void Copy(T* dst, const T& src) noexcept {
+    std::memcpy(static_cast<void*>(dst), &src, sizeof(T));
+  }
+};
+
 template <typename T>
 class SpscRing {
   static_assert(std::is_trivially_copyable_v<T>);
@@ -44,7 +53,7 @@ class SpscRing {
       cached_head_ = head_.load(std::memory_order_acquire);
       if (tail - cached_head_ > mask_) return false;
     }
-    std::memcpy(&slots_[tail & mask_], &item, sizeof(T));
+    RingCopy<T>::Copy(&slots_[tail & mask_], item);
     tail_.store(tail + 1, std::memory_order_release);
     return true;
   }
@@ -56,9 +65,24 @@ class SpscRing {
       cached_tail_ = tail_.load(std::memory_order_acquire);
       if (head == cached_tail_) return false;
     }
-    std::memcpy(out, &slots_[head & mask_], sizeof(T));
+    RingCopy<T>::Copy(out, slots_[head & mask_]);
     head_.store(head + 1, std::memory_order_release);
     return true;
+  }
+
+  // Consumer side, without a copy: the oldest record in place (nullptr when empty). It stays
+  // valid, and unchanged, until PopFront releases its slot to the producer.
+  const T* Front() noexcept {
+    uint64_t head = head_.load(std::memory_order_relaxed);
+    if (head == cached_tail_) {
+      cached_tail_ = tail_.load(std::memory_order_acquire);
+      if (head == cached_tail_) return nullptr;
+    }
+    return &slots_[head & mask_];
+  }
+  // REQUIRES: Front() returned a record since the last PopFront.
+  void PopFront() noexcept {
+    head_.store(head_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   }
 
   // Approximate fill level; any thread.
@@ -70,8 +94,8 @@ class SpscRing {
 
  private:
   const size_t mask_;
-  // Raw storage, written only through memcpy: pages are touched on first use, so an idle
-  // thread's ring costs address space, not resident memory.
+  // Raw storage, written only through RingCopy (memcpy): pages are touched on first use, so an
+  // idle thread's ring costs address space, not resident memory.
   T* slots_;
   alignas(64) std::atomic<uint64_t> tail_{0};
   uint64_t cached_head_ = 0;  // producer's view of head_

@@ -1,6 +1,8 @@
 #include "telemetry/export/otlp_encoder.h"
 
+#include <charconv>
 #include <cstdio>
+#include <vector>
 
 #include "telemetry/export/proto_wire.h"
 
@@ -12,20 +14,21 @@ using wire::ProtoWriter;
 
 // ---- protobuf ---------------------------------------------------------------------------------
 
-void WriteAnyValue(ProtoWriter& w, uint32_t field, const AttrValue& v) {
+void WriteAnyValue(ProtoWriter& w, uint32_t field, AttrType type, std::string_view str, int64_t i,
+                   double d, bool b) {
   size_t m = w.Begin(field);
-  switch (v.type) {
+  switch (type) {
     case AttrType::kString:
-      w.Bytes(1, v.s);
+      w.Bytes(1, str);
       break;
     case AttrType::kBool:
-      w.Bool(2, v.b);
+      w.Bool(2, b);
       break;
     case AttrType::kInt:
-      w.Int64(3, v.i);
+      w.Int64(3, i);
       break;
     case AttrType::kDouble:
-      w.Double(4, v.d);
+      w.Double(4, d);
       break;
     case AttrType::kNone:
       break;
@@ -33,10 +36,17 @@ void WriteAnyValue(ProtoWriter& w, uint32_t field, const AttrValue& v) {
   w.End(m);
 }
 
+void WriteKeyValue(ProtoWriter& w, uint32_t field, const AttrView& a) {
+  size_t m = w.Begin(field);
+  w.Bytes(1, a.key);
+  WriteAnyValue(w, 2, a.type, a.s, a.i, a.d, a.b);
+  w.End(m);
+}
+
 void WriteKeyValue(ProtoWriter& w, uint32_t field, const KeyValue& kv) {
   size_t m = w.Begin(field);
   w.Bytes(1, kv.key);
-  WriteAnyValue(w, 2, kv.value);
+  WriteAnyValue(w, 2, kv.value.type, kv.value.s, kv.value.i, kv.value.d, kv.value.b);
   w.End(m);
 }
 
@@ -44,10 +54,8 @@ std::string_view IdBytes(const auto& id) {
   return {reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size()};
 }
 
-std::string EncodeSpanProto(const SpanData& s) {
-  std::string out;
-  out.reserve(256 + 48 * s.attributes.size());
-  ProtoWriter w(&out);
+void AppendSpanProto(const SpanView& s, std::string* out) {
+  ProtoWriter w(out);
   w.Bytes(1, IdBytes(s.trace_id));
   w.Bytes(2, IdBytes(s.span_id));
   w.BytesIf(3, s.trace_state);
@@ -56,7 +64,7 @@ std::string EncodeSpanProto(const SpanData& s) {
   w.VarintIf(6, static_cast<uint64_t>(s.kind));
   w.Fixed64(7, s.start_unix_ns);
   w.Fixed64(8, s.end_unix_ns);
-  for (const KeyValue& kv : s.attributes) WriteKeyValue(w, 9, kv);
+  for (size_t i = 0; i < s.attribute_count; ++i) WriteKeyValue(w, 9, s.attributes[i]);
   w.VarintIf(10, s.dropped_attributes);
   if (s.status != StatusCode::kUnset) {
     size_t m = w.Begin(15);
@@ -65,33 +73,6 @@ std::string EncodeSpanProto(const SpanData& s) {
     w.End(m);
   }
   if (s.flags != 0) w.Fixed32(16, s.flags);
-  return out;
-}
-
-std::string EncodeRequestProto(const ResourceData& resource, const ScopeData& scope,
-                               std::span<const std::string> spans) {
-  size_t total = 0;
-  for (const std::string& s : spans) total += s.size() + 6;
-  std::string out;
-  out.reserve(total + 512);
-  ProtoWriter w(&out);
-  size_t rs = w.Begin(1);  // ResourceSpans
-  {
-    size_t r = w.Begin(1);  // Resource
-    for (const KeyValue& kv : resource.attributes) WriteKeyValue(w, 1, kv);
-    w.End(r);
-    size_t ss = w.Begin(2);  // ScopeSpans
-    size_t sc = w.Begin(1);  // InstrumentationScope
-    w.BytesIf(1, scope.name);
-    w.BytesIf(2, scope.version);
-    w.End(sc);
-    for (const std::string& s : spans) w.Bytes(2, s);
-    w.BytesIf(3, scope.schema_url);
-    w.End(ss);
-    w.BytesIf(3, resource.schema_url);
-  }
-  w.End(rs);
-  return out;
 }
 
 // ---- JSON -------------------------------------------------------------------------------------
@@ -104,21 +85,30 @@ void AppendHex(std::string* out, const auto& id) {
   out->push_back('"');
 }
 
-void AppendJsonAnyValue(std::string* out, const AttrValue& v) {
-  switch (v.type) {
+void AppendDecimal(std::string* out, auto v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, static_cast<size_t>(end - buf));
+}
+
+void AppendJsonAnyValue(std::string* out, AttrType type, std::string_view str, int64_t i, double d,
+                        bool b) {
+  switch (type) {
     case AttrType::kString:
       out->append("{\"stringValue\":");
-      AppendJsonString(out, v.s);
+      AppendJsonString(out, str);
       break;
     case AttrType::kBool:
-      out->append(v.b ? "{\"boolValue\":true" : "{\"boolValue\":false");
+      out->append(b ? "{\"boolValue\":true" : "{\"boolValue\":false");
       break;
     case AttrType::kInt:
-      out->append("{\"intValue\":\"").append(std::to_string(v.i)).append("\"");
+      out->append("{\"intValue\":\"");
+      AppendDecimal(out, i);
+      out->push_back('"');
       break;
     case AttrType::kDouble: {
       char buf[40];
-      std::snprintf(buf, sizeof buf, "%.17g", v.d);
+      std::snprintf(buf, sizeof buf, "%.17g", d);
       out->append("{\"doubleValue\":").append(buf);
       break;
     }
@@ -129,79 +119,97 @@ void AppendJsonAnyValue(std::string* out, const AttrValue& v) {
   out->push_back('}');
 }
 
+void AppendJsonAttribute(std::string* out, std::string_view key, AttrType type,
+                         std::string_view str, int64_t i, double d, bool b) {
+  out->append("{\"key\":");
+  AppendJsonString(out, key);
+  out->append(",\"value\":");
+  AppendJsonAnyValue(out, type, str, i, d, b);
+  out->push_back('}');
+}
+
 void AppendJsonAttributes(std::string* out, const std::vector<KeyValue>& attrs) {
   out->append("\"attributes\":[");
   for (size_t i = 0; i < attrs.size(); ++i) {
     if (i) out->push_back(',');
-    out->append("{\"key\":");
-    AppendJsonString(out, attrs[i].key);
-    out->append(",\"value\":");
-    AppendJsonAnyValue(out, attrs[i].value);
-    out->push_back('}');
+    const AttrValue& v = attrs[i].value;
+    AppendJsonAttribute(out, attrs[i].key, v.type, v.s, v.i, v.d, v.b);
   }
   out->push_back(']');
 }
 
-std::string EncodeSpanJson(const SpanData& s) {
-  std::string out;
-  out.reserve(512 + 64 * s.attributes.size());
-  out.append("{\"traceId\":");
-  AppendHex(&out, s.trace_id);
-  out.append(",\"spanId\":");
-  AppendHex(&out, s.span_id);
+void AppendSpanJson(const SpanView& s, std::string* out) {
+  out->append("{\"traceId\":");
+  AppendHex(out, s.trace_id);
+  out->append(",\"spanId\":");
+  AppendHex(out, s.span_id);
   if (!s.trace_state.empty()) {
-    out.append(",\"traceState\":");
-    AppendJsonString(&out, s.trace_state);
+    out->append(",\"traceState\":");
+    AppendJsonString(out, s.trace_state);
   }
   if (s.parent_span_id.IsValid()) {
-    out.append(",\"parentSpanId\":");
-    AppendHex(&out, s.parent_span_id);
+    out->append(",\"parentSpanId\":");
+    AppendHex(out, s.parent_span_id);
   }
-  out.append(",\"name\":");
-  AppendJsonString(&out, s.name);
-  out.append(",\"kind\":").append(std::to_string(static_cast<int>(s.kind)));
-  out.append(",\"startTimeUnixNano\":\"").append(std::to_string(s.start_unix_ns));
-  out.append("\",\"endTimeUnixNano\":\"").append(std::to_string(s.end_unix_ns)).append("\",");
-  AppendJsonAttributes(&out, s.attributes);
-  if (s.dropped_attributes)
-    out.append(",\"droppedAttributesCount\":").append(std::to_string(s.dropped_attributes));
+  out->append(",\"name\":");
+  AppendJsonString(out, s.name);
+  out->append(",\"kind\":");
+  AppendDecimal(out, static_cast<int>(s.kind));
+  out->append(",\"startTimeUnixNano\":\"");
+  AppendDecimal(out, s.start_unix_ns);
+  out->append("\",\"endTimeUnixNano\":\"");
+  AppendDecimal(out, s.end_unix_ns);
+  out->append("\",\"attributes\":[");
+  for (size_t i = 0; i < s.attribute_count; ++i) {
+    if (i) out->push_back(',');
+    const AttrView& a = s.attributes[i];
+    AppendJsonAttribute(out, a.key, a.type, a.s, a.i, a.d, a.b);
+  }
+  out->push_back(']');
+  if (s.dropped_attributes) {
+    out->append(",\"droppedAttributesCount\":");
+    AppendDecimal(out, s.dropped_attributes);
+  }
   if (s.status != StatusCode::kUnset) {
-    out.append(",\"status\":{");
+    out->append(",\"status\":{");
     if (s.status == StatusCode::kError && !s.status_message.empty()) {
-      out.append("\"message\":");
-      AppendJsonString(&out, s.status_message);
-      out.push_back(',');
+      out->append("\"message\":");
+      AppendJsonString(out, s.status_message);
+      out->push_back(',');
     }
-    out.append("\"code\":").append(std::to_string(static_cast<int>(s.status))).append("}");
+    out->append("\"code\":");
+    AppendDecimal(out, static_cast<int>(s.status));
+    out->push_back('}');
   }
-  if (s.flags) out.append(",\"flags\":").append(std::to_string(s.flags));
-  out.push_back('}');
-  return out;
+  if (s.flags) {
+    out->append(",\"flags\":");
+    AppendDecimal(out, s.flags);
+  }
+  out->push_back('}');
 }
 
-std::string EncodeRequestJson(const ResourceData& resource, const ScopeData& scope,
-                              std::span<const std::string> spans) {
-  size_t total = 0;
-  for (const std::string& s : spans) total += s.size() + 1;
-  std::string out;
-  out.reserve(total + 1024);
-  out.append("{\"resourceSpans\":[{\"resource\":{");
-  AppendJsonAttributes(&out, resource.attributes);
-  out.append("},\"scopeSpans\":[{\"scope\":{\"name\":");
-  AppendJsonString(&out, scope.name);
-  out.append(",\"version\":");
-  AppendJsonString(&out, scope.version);
-  out.append("},\"spans\":[");
-  for (size_t i = 0; i < spans.size(); ++i) {
-    if (i) out.push_back(',');
-    out.append(spans[i]);
-  }
-  out.append("],\"schemaUrl\":");
-  AppendJsonString(&out, scope.schema_url);
-  out.append("}],\"schemaUrl\":");
-  AppendJsonString(&out, resource.schema_url);
-  out.append("}]}");
-  return out;
+// A SpanView over a SpanData (its attributes copied into `attrs` as views).
+SpanView ViewOf(const SpanData& d, std::vector<AttrView>* attrs) {
+  attrs->clear();
+  for (const KeyValue& kv : d.attributes)
+    attrs->push_back(
+        AttrView{kv.key, kv.value.type, kv.value.s, kv.value.i, kv.value.d, kv.value.b});
+  SpanView v;
+  v.trace_id = d.trace_id;
+  v.span_id = d.span_id;
+  v.parent_span_id = d.parent_span_id;
+  v.trace_state = d.trace_state;
+  v.name = d.name;
+  v.kind = d.kind;
+  v.start_unix_ns = d.start_unix_ns;
+  v.end_unix_ns = d.end_unix_ns;
+  v.attributes = attrs->data();
+  v.attribute_count = attrs->size();
+  v.dropped_attributes = d.dropped_attributes;
+  v.status = d.status;
+  v.status_message = d.status_message;
+  v.flags = d.flags;
+  return v;
 }
 
 // Finds `"key"` in a JSON text and returns the raw value after the colon (a string without its
@@ -263,14 +271,99 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+void AppendSpan(const SpanView& span, Encoding enc, std::string* out) {
+  if (enc == Encoding::kProtobuf) {
+    AppendSpanProto(span, out);
+  } else {
+    AppendSpanJson(span, out);
+  }
+}
+
 std::string EncodeSpan(const SpanData& span, Encoding enc) {
-  return enc == Encoding::kProtobuf ? EncodeSpanProto(span) : EncodeSpanJson(span);
+  std::vector<AttrView> attrs;
+  std::string out;
+  AppendSpan(ViewOf(span, &attrs), enc, &out);
+  return out;
+}
+
+TraceRequestEncoder::TraceRequestEncoder(const ResourceData& resource, const ScopeData& scope,
+                                         Encoding enc)
+    : enc_(enc) {
+  if (enc == Encoding::kProtobuf) {
+    ProtoWriter w(&head_);
+    size_t r = w.Begin(1);  // ResourceSpans.resource
+    for (const KeyValue& kv : resource.attributes) WriteKeyValue(w, 1, kv);
+    w.End(r);
+    ProtoWriter ws(&scope_);
+    size_t sc = ws.Begin(1);  // ScopeSpans.scope
+    ws.BytesIf(1, scope.name);
+    ws.BytesIf(2, scope.version);
+    ws.End(sc);
+    ProtoWriter(&scope_tail_).BytesIf(3, scope.schema_url);
+    ProtoWriter(&tail_).BytesIf(3, resource.schema_url);
+    return;
+  }
+  head_.append("{\"resourceSpans\":[{\"resource\":{");
+  AppendJsonAttributes(&head_, resource.attributes);
+  head_.append("},\"scopeSpans\":[{\"scope\":{\"name\":");
+  AppendJsonString(&head_, scope.name);
+  head_.append(",\"version\":");
+  AppendJsonString(&head_, scope.version);
+  head_.append("},\"spans\":[");
+  tail_.append("],\"schemaUrl\":");
+  AppendJsonString(&tail_, scope.schema_url);
+  tail_.append("}],\"schemaUrl\":");
+  AppendJsonString(&tail_, resource.schema_url);
+  tail_.append("}]}");
+}
+
+void TraceRequestEncoder::AppendSpan(const SpanView& span, std::string* joined) const {
+  if (enc_ == Encoding::kProtobuf) {
+    ProtoWriter w(joined);
+    size_t m = w.Begin(2, 2);  // ScopeSpans.spans; a span is usually 128 bytes to 16 KiB
+    AppendSpanProto(span, joined);
+    w.End(m, 2);
+  } else {
+    if (!joined->empty()) joined->push_back(',');
+    AppendSpanJson(span, joined);
+  }
+}
+
+void TraceRequestEncoder::Finish(std::string_view joined, std::string* out) const {
+  out->clear();
+  if (enc_ == Encoding::kJson) {
+    out->reserve(head_.size() + joined.size() + tail_.size());
+    out->append(head_).append(joined).append(tail_);
+    return;
+  }
+  const size_t scope_spans = scope_.size() + joined.size() + scope_tail_.size();
+  const size_t resource_spans =
+      head_.size() + 1 + wire::VarintSize(scope_spans) + scope_spans + tail_.size();
+  out->reserve(resource_spans + 16);
+  ProtoWriter w(out);
+  w.Tag(1, wire::kLen);  // ExportTraceServiceRequest.resource_spans
+  wire::AppendVarint(out, resource_spans);
+  out->append(head_);
+  w.Tag(2, wire::kLen);  // ResourceSpans.scope_spans
+  wire::AppendVarint(out, scope_spans);
+  out->append(scope_).append(joined).append(scope_tail_);
+  out->append(tail_);
 }
 
 std::string EncodeTraceRequest(const ResourceData& resource, const ScopeData& scope,
                                std::span<const std::string> encoded_spans, Encoding enc) {
-  return enc == Encoding::kProtobuf ? EncodeRequestProto(resource, scope, encoded_spans)
-                                    : EncodeRequestJson(resource, scope, encoded_spans);
+  std::string joined;
+  for (const std::string& s : encoded_spans) {
+    if (enc == Encoding::kProtobuf) {
+      ProtoWriter(&joined).Bytes(2, s);
+    } else {
+      if (!joined.empty()) joined.push_back(',');
+      joined.append(s);
+    }
+  }
+  std::string out;
+  TraceRequestEncoder(resource, scope, enc).Finish(joined, &out);
+  return out;
 }
 
 PartialSuccess DecodeExportResponse(std::string_view body, Encoding enc) {

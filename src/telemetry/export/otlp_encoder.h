@@ -4,8 +4,8 @@
 //   protobuf: ExportTraceServiceRequest for OTLP/gRPC and OTLP/HTTP (application/x-protobuf);
 //   JSON:     the OTLP/JSON mapping (lowerCamelCase keys, hex ids, integer enums, 64-bit
 //             integers as strings) for OTLP/HTTP (application/json).
-// Spans are encoded one by one (EncodeSpan) so the batch processor can size requests before
-// joining them (EncodeTraceRequest), which is how batches stay below the 4 MiB gRPC limit.
+// The exporter encodes spans one by one into a batch buffer (TraceRequestEncoder::AppendSpan),
+// sizing requests as it goes, which is how batches stay below the 4 MiB gRPC limit.
 // Also decodes the responses: ExportTracePartialSuccess and google.rpc.Status RetryInfo.
 //
 // Thread safety: pure functions.
@@ -22,8 +22,32 @@ namespace ferrite::telemetry {
 
 enum class Encoding : uint8_t { kProtobuf, kJson };
 
+// Appends one span: protobuf, the Span message body (no field tag); JSON, one span object.
+void AppendSpan(const SpanView& span, Encoding enc, std::string* out);
 std::string EncodeSpan(const SpanData& span, Encoding enc);
-// Joins pre-encoded spans under one ResourceSpans / ScopeSpans.
+
+// ExportTraceServiceRequests under one resource and scope, both encoded once at construction:
+// the exporter appends spans to a reused buffer (AppendSpan) and wraps them (Finish) with no
+// per-span allocation and no re-encoding of the resource.
+class TraceRequestEncoder {
+ public:
+  TraceRequestEncoder(const ResourceData& resource, const ScopeData& scope, Encoding enc);
+  // Appends `span` to `joined` in the form Finish takes (protobuf: a ScopeSpans.spans field;
+  // JSON: comma-separated span objects).
+  void AppendSpan(const SpanView& span, std::string* joined) const;
+  // Replaces *out with the request holding the spans in `joined`.
+  void Finish(std::string_view joined, std::string* out) const;
+  Encoding encoding() const { return enc_; }
+
+ private:
+  Encoding enc_;
+  std::string head_;        // protobuf: ResourceSpans.resource; JSON: everything before the spans
+  std::string scope_;       // protobuf: ScopeSpans.scope
+  std::string scope_tail_;  // protobuf: ScopeSpans.schema_url
+  std::string tail_;        // protobuf: ResourceSpans.schema_url; JSON: everything after
+};
+
+// Joins pre-encoded spans (EncodeSpan) under one ResourceSpans / ScopeSpans.
 std::string EncodeTraceRequest(const ResourceData& resource, const ScopeData& scope,
                                std::span<const std::string> encoded_spans, Encoding enc);
 

@@ -107,6 +107,68 @@ TEST(OtlpEncoder, AnyValueEncodings) {
   EXPECT_EQ(values[3].first, 4u);                         // double
 }
 
+// Nested lengths are written in place; bodies of 128 bytes and more need a longer varint, so
+// the body moves. Every size must come out canonical and readable.
+TEST(ProtoWriter, NestedLengthsOfEverySize) {
+  for (size_t reserve : {1, 2}) {
+    for (size_t size : {0, 1, 127, 128, 300, 16383, 16384, 70000}) {
+      std::string out;
+      ProtoWriter w(&out);
+      w.Varint(1, 5);
+      size_t m = w.Begin(2, reserve);
+      w.Raw(std::string(size, 'x'));
+      w.End(m, reserve);
+      w.Varint(3, 9);
+      EXPECT_EQ(out.size(), 2 + 1 + wire::VarintSize(size) + size + 2) << size;
+      ProtoReader r(out);
+      ASSERT_TRUE(r.Next());
+      EXPECT_EQ(r.varint(), 5u);
+      ASSERT_TRUE(r.Next());
+      EXPECT_EQ(r.field(), 2u);
+      EXPECT_EQ(r.bytes(), std::string(size, 'x'));
+      ASSERT_TRUE(r.Next());
+      EXPECT_EQ(r.varint(), 9u);
+      EXPECT_FALSE(r.Next());
+      EXPECT_FALSE(r.error());
+    }
+  }
+}
+
+TEST(OtlpEncoder, RequestEncoderMatchesJoinedSpans) {
+  ResourceData res;
+  res.attributes.push_back(KeyValue::Str("service.name", "ferrite"));
+  res.schema_url = "https://opentelemetry.io/schemas/1.24.0";
+  ScopeData scope{"ferrite", "0.1.0", res.schema_url};
+  std::vector<std::string> spans = {EncodeSpan(Sample(), Encoding::kProtobuf),
+                                    EncodeSpan(Sample(), Encoding::kProtobuf)};
+  for (Encoding enc : {Encoding::kProtobuf, Encoding::kJson}) {
+    if (enc == Encoding::kJson)
+      spans = {EncodeSpan(Sample(), Encoding::kJson), EncodeSpan(Sample(), Encoding::kJson)};
+    TraceRequestEncoder encoder(res, scope, enc);
+    std::string joined, request;
+    std::vector<AttrView> attrs;
+    SpanData d = Sample();
+    for (const KeyValue& kv : d.attributes)
+      attrs.push_back({kv.key, kv.value.type, kv.value.s, kv.value.i, kv.value.d, kv.value.b});
+    SpanView v;
+    v.trace_id = d.trace_id;
+    v.span_id = d.span_id;
+    v.name = d.name;
+    v.kind = d.kind;
+    v.start_unix_ns = d.start_unix_ns;
+    v.end_unix_ns = d.end_unix_ns;
+    v.attributes = attrs.data();
+    v.attribute_count = attrs.size();
+    v.status = d.status;
+    v.status_message = d.status_message;
+    v.flags = d.flags;
+    encoder.AppendSpan(v, &joined);
+    encoder.AppendSpan(v, &joined);
+    encoder.Finish(joined, &request);
+    EXPECT_EQ(request, EncodeTraceRequest(res, scope, spans, enc));
+  }
+}
+
 TEST(OtlpEncoder, RequestEnvelope) {
   ResourceData res;
   res.attributes.push_back(KeyValue::Str("service.name", "ferrite"));

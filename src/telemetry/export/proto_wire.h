@@ -3,7 +3,7 @@
 // few responses it reads (partial success, google.rpc.Status with RetryInfo).
 //
 // The writer appends to a std::string; nested messages are written in place and their length
-// prefix is inserted when the message closes (Begin/End), so no temporary buffers are needed.
+// prefix is filled in when the message closes (Begin/End), so no temporary buffers are needed.
 // The reader walks one message's fields and skips unknown ones, as receivers must.
 //
 // Thread safety: value types, one thread at a time.
@@ -77,16 +77,28 @@ class ProtoWriter {
   }
   void Raw(std::string_view s) { out_->append(s); }
 
-  // Nested message: Begin writes the tag, End inserts the length before the body.
-  size_t Begin(uint32_t field) {
+  // Nested message: Begin writes the tag and a one-byte length placeholder; End writes the
+  // length there. Most nested messages (attributes, values, small spans) are under 128 bytes,
+  // so the body only moves when its length needs a longer varint. The output is the canonical
+  // (minimal) encoding either way.
+  // `reserve` is the number of length bytes to expect (2 for messages usually 128 bytes to
+  // 16 KiB, such as spans); End(m, reserve) must be given the same number.
+  size_t Begin(uint32_t field, size_t reserve = 1) {
     Tag(field, kLen);
+    out_->append(reserve, '\0');
     return out_->size();
   }
-  void End(size_t body_start) {
+  void End(size_t body_start, size_t reserve = 1) {
     size_t len = out_->size() - body_start;
-    std::string prefix;
-    AppendVarint(&prefix, len);
-    out_->insert(body_start, prefix);
+    size_t n = VarintSize(len);
+    if (n > reserve) out_->insert(body_start, n - reserve, '\0');
+    if (n < reserve) out_->erase(body_start - reserve, reserve - n);
+    char* p = out_->data() + body_start - reserve;  // the length's first byte, in every case
+    while (len >= 0x80) {
+      *p++ = static_cast<char>(len | 0x80);
+      len >>= 7;
+    }
+    *p = static_cast<char>(len);
   }
 
  private:

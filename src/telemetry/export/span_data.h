@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "telemetry/api/records.h"
@@ -69,6 +70,35 @@ struct SpanData {
   StatusCode status = StatusCode::kUnset;
   std::string status_message;
   uint32_t flags = 0;  // OTLP Span.flags: W3C flags | 0x100 | (remote parent ? 0x200 : 0)
+};
+
+// Non-owning views of a span, for encoding without building a SpanData: the span builder
+// fills them from a record (strings point into the record or the builder's scratch space) and
+// the encoder appends them to a request buffer. Valid only while what they point at lives.
+struct AttrView {
+  std::string_view key;
+  AttrType type = AttrType::kNone;
+  std::string_view s;
+  int64_t i = 0;
+  double d = 0;
+  bool b = false;
+};
+
+struct SpanView {
+  TraceId trace_id;
+  SpanId span_id;
+  SpanId parent_span_id;  // zero = root
+  std::string_view trace_state;
+  std::string_view name;
+  SpanKind kind = SpanKind::kInternal;
+  uint64_t start_unix_ns = 0;
+  uint64_t end_unix_ns = 0;
+  const AttrView* attributes = nullptr;
+  size_t attribute_count = 0;
+  uint32_t dropped_attributes = 0;
+  StatusCode status = StatusCode::kUnset;
+  std::string_view status_message;
+  uint32_t flags = 0;
 };
 
 struct ResourceData {

@@ -60,9 +60,20 @@ struct TelemetryRuntime::Impl {
   std::vector<std::shared_ptr<ThreadBuffer>> buffers;
   std::vector<std::shared_ptr<ThreadBuffer>> retired_for_stats;
 
-  // Exporter thread state (only the exporter thread touches queue / scratch).
-  std::deque<std::string> queue;
-  std::vector<SpanData> scratch;
+  // Exporter thread state (only the exporter thread touches these). Spans are encoded as they
+  // leave the rings, straight into batch buffers: each Batch holds at most batch_size spans and
+  // stays below kMaxRequestBytes, so the front batch is one request. Buffers are recycled.
+  struct Batch {
+    std::string spans;  // TraceRequestEncoder::AppendSpan output
+    size_t count = 0;
+  };
+  std::deque<Batch> queue;
+  size_t queued_spans = 0;
+  std::vector<std::string> spare_buffers;
+  std::unique_ptr<TraceRequestEncoder> encoder;
+  std::unique_ptr<SpanViewBuilder> builder = std::make_unique<SpanViewBuilder>();
+  std::string request;  // the request being sent
+  size_t dropped_this_pass = 0;
   std::thread thread;
   std::atomic<bool> stopping{false};
   std::atomic<int64_t> hard_deadline_ns{INT64_MAX};  // steady clock; shutdown budget
@@ -91,15 +102,37 @@ struct TelemetryRuntime::Impl {
     return buffers;
   }
 
-  void Enqueue(const SpanData& s) {
-    if (queue.size() >= static_cast<size_t>(cfg.max_queue_size)) {
+  void Enqueue(const SpanView& s) {
+    if (queued_spans >= static_cast<size_t>(cfg.max_queue_size)) {
       dropped.fetch_add(1, std::memory_order_relaxed);
-      ReportDiagnostic(DiagLevel::kWarn, "dropped",
-                       "span queue full (max_queue_size " + std::to_string(cfg.max_queue_size) +
-                           "); dropping spans");
+      ++dropped_this_pass;  // reported once per Drain: drops come in floods
       return;
     }
-    queue.push_back(EncodeSpan(s, encoding));
+    if (queue.empty() || queue.back().count >= static_cast<size_t>(cfg.batch_size)) NewBatch();
+    Batch* b = &queue.back();
+    const size_t mark = b->spans.size();
+    encoder->AppendSpan(s, &b->spans);
+    if (b->spans.size() >= kMaxRequestBytes && b->count > 0) {
+      // Too big with this span: it opens the next batch (rare: only huge spans get here).
+      std::string_view last = std::string_view(b->spans).substr(mark);
+      if (encoding == Encoding::kJson) last.remove_prefix(1);  // the separating comma
+      std::string moved(last);
+      b->spans.resize(mark);
+      NewBatch();
+      b = &queue.back();
+      b->spans.append(moved);
+    }
+    ++b->count;
+    ++queued_spans;
+  }
+
+  void NewBatch() {
+    Batch b;
+    if (!spare_buffers.empty()) {
+      b.spans = std::move(spare_buffers.back());
+      spare_buffers.pop_back();
+    }
+    queue.push_back(std::move(b));
   }
 
   // Moves every ring's records into the queue. Returns the number of records taken.
@@ -108,19 +141,27 @@ struct TelemetryRuntime::Impl {
     int64_t offset = UnixOffsetNs();
     uint64_t ring_drops = 0;
     bool any_retired = false;
-    CommandRecord rec;
-    SpanRecord srec;
     for (const auto& b : Snapshot()) {
-      // Bound each pass so one busy thread cannot starve the export of a full batch.
-      for (size_t n = 0; n < 4096 && b->commands.TryPop(&rec); ++n, ++taken) {
-        scratch.clear();
-        BuildCommandSpans(rec, cfg.semconv, offset, &scratch);
-        for (const SpanData& s : scratch) Enqueue(s);
+      // Bound each pass so one busy thread cannot starve the export of a full batch. Records
+      // are read in place and released once their spans are encoded.
+      const CommandRecord* rec;
+      for (size_t n = 0; n < 4096 && (rec = b->commands.Front()) != nullptr; ++n, ++taken) {
+        for (const SpanView& s : builder->Command(*rec, cfg.semconv, offset)) Enqueue(s);
+        b->commands.PopFront();
       }
-      for (size_t n = 0; n < 4096 && b->spans.TryPop(&srec); ++n, ++taken)
-        Enqueue(BuildBackgroundSpan(srec, offset));
+      const SpanRecord* srec;
+      for (size_t n = 0; n < 4096 && (srec = b->spans.Front()) != nullptr; ++n, ++taken) {
+        Enqueue(builder->Background(*srec, offset));
+        b->spans.PopFront();
+      }
       ring_drops += b->dropped.load(std::memory_order_relaxed);
       any_retired |= b->retired.load(std::memory_order_acquire);
+    }
+    if (dropped_this_pass > 0) {
+      ReportDiagnostic(DiagLevel::kWarn, "dropped",
+                       "span queue full (max_queue_size " + std::to_string(cfg.max_queue_size) +
+                           "); dropping spans");
+      dropped_this_pass = 0;
     }
     if (any_retired) {
       std::lock_guard<std::mutex> lock(mu);
@@ -137,7 +178,7 @@ struct TelemetryRuntime::Impl {
   }
 
   void UpdateQueueLength() {
-    uint64_t n = queue.size();
+    uint64_t n = queued_spans;
     std::lock_guard<std::mutex> lock(mu);
     for (const auto& b : buffers) n += b->commands.SizeApprox() + b->spans.SizeApprox();
     queue_len.store(n, std::memory_order_relaxed);
@@ -208,30 +249,19 @@ struct TelemetryRuntime::Impl {
     return false;
   }
 
-  // Exports up to batch_size queued spans, in requests below kMaxRequestBytes.
+  // Exports the oldest batch (at most batch_size spans, below kMaxRequestBytes) as one request.
   void ExportBatch() {
-    size_t n = std::min(queue.size(), static_cast<size_t>(cfg.batch_size));
-    std::vector<std::string> batch;
-    batch.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      batch.push_back(std::move(queue.front()));
-      queue.pop_front();
+    Batch batch = std::move(queue.front());
+    queue.pop_front();
+    queued_spans -= batch.count;
+    encoder->Finish(batch.spans, &request);
+    if (PastHardDeadline()) {
+      dropped.fetch_add(batch.count, std::memory_order_relaxed);
+    } else {
+      SendWithRetry(request, batch.count);
     }
-    size_t begin = 0;
-    while (begin < batch.size()) {
-      size_t bytes = 0, end = begin;
-      while (end < batch.size() &&
-             (end == begin || bytes + batch[end].size() + 16 < kMaxRequestBytes))
-        bytes += batch[end++].size() + 16;
-      std::span<const std::string> part(batch.data() + begin, end - begin);
-      std::string body = EncodeTraceRequest(resource, scope, part, encoding);
-      if (PastHardDeadline()) {
-        dropped.fetch_add(part.size(), std::memory_order_relaxed);
-      } else {
-        SendWithRetry(body, part.size());
-      }
-      begin = end;
-    }
+    batch.spans.clear();
+    if (spare_buffers.size() < 4) spare_buffers.push_back(std::move(batch.spans));
     UpdateQueueLength();
   }
 
@@ -247,11 +277,12 @@ struct TelemetryRuntime::Impl {
       }
       Drain();
       bool flushing = flush_gen != flush_done || stop;
-      if (!queue.empty() && (queue.size() >= static_cast<size_t>(cfg.batch_size) || flushing ||
+      if (!queue.empty() && (queued_spans >= static_cast<size_t>(cfg.batch_size) || flushing ||
                              Clock::now() - last_export >= batch_timeout)) {
         if (stop && PastHardDeadline()) {
-          dropped.fetch_add(queue.size(), std::memory_order_relaxed);
+          dropped.fetch_add(queued_spans, std::memory_order_relaxed);
           queue.clear();
+          queued_spans = 0;
           break;
         }
         ExportBatch();
@@ -319,6 +350,8 @@ Result<std::unique_ptr<TelemetryRuntime>> TelemetryRuntime::Start(const Telemetr
       cfg.semconv == semconv::NameScheme::kOld ? semconv::kSchemaUrlOld : semconv::kSchemaUrlNew;
   impl->resource.schema_url = std::string(schema);
   impl->scope = ScopeData{std::string(semconv::kScopeName), version, std::string(schema)};
+  impl->encoder =
+      std::make_unique<TraceRequestEncoder>(impl->resource, impl->scope, impl->encoding);
 
   if (cfg.enabled && cfg.logs_enabled) {
     OtlpLogExporter::Options lo;
