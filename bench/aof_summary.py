@@ -1,0 +1,148 @@
+"""Summarises bench/aof_benchmark.sh's CSV: medians per configuration and pipeline depth, the
+per-round ratios Ferrite/Redis under each AOF policy and Ferrite everysec/none, and the server
+CPU per request. Prints the tables and, with --markdown, rewrites the "Durability" section of
+docs/benchmarks.md (between its bench:begin/end markers).
+
+Ratios are taken per round (the configurations of one round ran back to back) and then the
+median over rounds is reported, so slow drift of a shared machine cancels out.
+"""
+
+import argparse
+import csv
+import datetime
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mdsection  # noqa: E402
+
+SECTION = "Durability"
+
+
+def load(path):
+    rows = {}
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            key = (int(r["round"]), r["config"], int(r["pipeline"]))
+            requests = int(r["requests"])
+            rows[key] = {
+                "rps": float(r["rps"]),
+                "p99": float(r["p99_latency_ms"]),
+                "cpu_us": float(r["server_cpu_s"]) * 1e6 / requests,
+            }
+    return rows
+
+
+def median_of(rows, config, pipeline, field):
+    values = [v[field] for (_, c, p), v in rows.items() if c == config and p == pipeline]
+    return statistics.median(values) if values else None
+
+
+def ratio_median(rows, num, den, pipeline):
+    """Median over rounds of rps(num) / rps(den), rounds where both ran."""
+    rounds = {r for (r, _, _) in rows}
+    ratios = []
+    for r in sorted(rounds):
+        a, b = rows.get((r, num, pipeline)), rows.get((r, den, pipeline))
+        if a and b and b["rps"] > 0:
+            ratios.append(a["rps"] / b["rps"])
+    if not ratios:
+        return None, None
+    return statistics.median(ratios), (min(ratios), max(ratios))
+
+
+def fmt(v, spec):
+    return "n/a" if v is None else format(v, spec)
+
+
+def tables(rows):
+    pipelines = sorted({p for (_, _, p) in rows})
+    out = ["| policy | -P | Ferrite rps | Redis rps | Ferrite/Redis (per-round median, range) |"
+           " Ferrite CPU µs/req | Redis CPU µs/req | Ferrite p99 ms | Redis p99 ms |"
+           " target >= 1.0x | met |",
+           "|---|---|---|---|---|---|---|---|---|---|---|"]
+    met = total = 0
+    for policy in ("everysec", "always"):
+        f, r = f"ferrite-{policy}", f"redis-{policy}"
+        for p in pipelines:
+            ratio, spread = ratio_median(rows, f, r, p)
+            if ratio is None:
+                continue
+            ok = ratio >= 1.0
+            met += ok
+            total += 1
+            out.append(
+                f"| {policy} | {p} | {fmt(median_of(rows, f, p, 'rps'), ',.0f')} | "
+                f"{fmt(median_of(rows, r, p, 'rps'), ',.0f')} | {ratio:.2f}x "
+                f"({spread[0]:.2f}-{spread[1]:.2f}) | {fmt(median_of(rows, f, p, 'cpu_us'), '.1f')} | "
+                f"{fmt(median_of(rows, r, p, 'cpu_us'), '.1f')} | "
+                f"{fmt(median_of(rows, f, p, 'p99'), '.3f')} | "
+                f"{fmt(median_of(rows, r, p, 'p99'), '.3f')} | >= 1.00x | {'yes' if ok else 'no'} |")
+    out += ["", "| -P | Ferrite no AOF rps | Ferrite everysec rps | everysec cost (per-round median,"
+            " range) | CPU µs/req none / everysec | target <= 10 % | met |",
+            "|---|---|---|---|---|---|---|"]
+    for p in pipelines:
+        ratio, spread = ratio_median(rows, "ferrite-everysec", "ferrite-none", p)
+        if ratio is None:
+            continue
+        cost = (1 - ratio) * 100
+        ok = cost <= 10
+        met += ok
+        total += 1
+        out.append(
+            f"| {p} | {fmt(median_of(rows, 'ferrite-none', p, 'rps'), ',.0f')} | "
+            f"{fmt(median_of(rows, 'ferrite-everysec', p, 'rps'), ',.0f')} | {cost:.1f} % "
+            f"({(1 - spread[1]) * 100:.1f} to {(1 - spread[0]) * 100:.1f} %) | "
+            f"{fmt(median_of(rows, 'ferrite-none', p, 'cpu_us'), '.1f')} / "
+            f"{fmt(median_of(rows, 'ferrite-everysec', p, 'cpu_us'), '.1f')} | <= 10 % | "
+            f"{'yes' if ok else 'no'} |")
+    out += ["", f"Targets met: {met} of {total} rows."]
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--csv", required=True)
+    ap.add_argument("--commit", default="unknown")
+    ap.add_argument("--ferrite-threads", default="2")
+    ap.add_argument("--flags", default="")
+    ap.add_argument("--ferrite-version", default="ferrite")
+    ap.add_argument("--redis-version", default="redis-server")
+    ap.add_argument("--rounds", default="?")
+    ap.add_argument("--load-before", default="?")
+    ap.add_argument("--load-after", default="?")
+    ap.add_argument("--markdown")
+    args = ap.parse_args()
+    rows = load(args.csv)
+    body = tables(rows)
+    print(body)
+    if not args.markdown:
+        return
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    rel = os.path.relpath(args.csv, os.path.dirname(args.markdown))
+    text = f"""## Durability
+
+Generated by `bench/aof_benchmark.sh` on {now}; do not edit the numbers by hand, re-run the
+script. Raw rows of every round: [`{os.path.basename(args.csv)}`]({rel}).
+
+- Client: redis-benchmark `{args.flags}`, `--csv`, at every pipeline depth shown.
+- Servers on 127.0.0.1, one at a time, each started fresh for its run with an empty data
+  directory (all under one directory of the same filesystem) and stopped after it:
+  **Ferrite** ({args.ferrite_version}, commit `{args.commit}`, `--threads {args.ferrite_threads}`,
+  `FERRITE_PERSISTENCE_AOF_ENABLED`/`_AOF_SYNC` as named, `checkpoint_interval = 0`) and
+  **Redis** ({args.redis_version}, `--save '' --appendonly yes --appendfsync <policy>`).
+  Both keep their default automatic AOF rewrite.
+- {args.rounds} rounds; each round runs every configuration at every depth, rotating the order.
+  Ratios are computed per round and the median over rounds is reported with the range.
+  CPU µs/req: the server's utime + stime during the run divided by the requests.
+- Load average (1, 5, 15 min) before: {args.load_before}; after: {args.load_after}. The machine
+  is shared with other engineers' builds: absolute numbers vary, ratios less.
+
+{body}
+"""
+    mdsection.replace_section(args.markdown, SECTION, text, before="## Recovery time")
+
+
+if __name__ == "__main__":
+    main()
