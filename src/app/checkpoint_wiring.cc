@@ -1,10 +1,9 @@
 #include "app/checkpoint_wiring.h"
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "app/blocking_waiter.h"
 #include "base/log.h"
 #include "resp/reply_builder.h"
 #include "server/client_session.h"
@@ -14,26 +13,6 @@ namespace ferrite::app {
 namespace {
 
 constexpr const char* kTarget = "ferrite::app";
-
-// Blocks the recovering thread until the store has read a record from disk.
-class BlockingWaiter final : public storage::ResidencyWaiter {
- public:
-  void OnResident() override {
-    std::lock_guard lock(mu_);
-    ready_ = true;
-    cv_.notify_one();
-  }
-  void Wait() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return ready_; });
-    ready_ = false;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool ready_ = false;
-};
 
 }  // namespace
 
@@ -54,12 +33,7 @@ Result<persistence::RecoveryReport> RecoverData(const server::config::Config& co
   // A checkpoint's records: upserted directly (a larger-than-memory data set spills to disk as
   // the store fills, and a key whose old record is on disk is made resident first).
   hooks.put = [&](storage::DbIndex db, std::string_view key, storage::RecordBuilder& rec) {
-    for (;;) {
-      Status st = session->Upsert(db, key, rec);
-      if (!st.IsPending()) return st;
-      std::string_view keys[] = {key};
-      if (!session->EnsureResident(db, keys, &waiter)) waiter.Wait();
-    }
+    return UpsertResident(*session, waiter, db, key, rec);
   };
   // Commands (a checkpoint's captured ones, the AOF): through the dispatcher, so every command
   // means exactly what it meant when it first ran.

@@ -14,6 +14,7 @@
 
 #include "app/checkpoint_wiring.h"
 #include "app/cli/cli.h"
+#include "app/debug_reload.h"
 #include "app/persistence_commands.h"
 #include "base/build_info.h"
 #include "base/clock.h"
@@ -275,6 +276,12 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
   persistence::Checkpointer checkpointer(checkpoint_options, store.get(), &dispatcher.key_locks(),
                                          aof_writer);
   SetCheckpointTarget(&checkpointer);
+  InstallDebugReload(context, dispatcher, checkpointer, *aof_writer, config);
+  checkpointer.SetKeySaveDelay(config.runtime_only.rdb_key_save_delay);
+  runtime.AddListener({"rdb-key-save-delay"}, [&checkpointer](const server::config::Config& c) {
+    checkpointer.SetKeySaveDelay(c.runtime_only.rdb_key_save_delay);
+    return Status::Ok();
+  });
   runtime.AddListener({"save"}, [&checkpointer](const server::config::Config& c) {
     checkpointer.SetInterval(c.persistence.checkpoint_interval);
     return Status::Ok();

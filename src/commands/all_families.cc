@@ -7,7 +7,7 @@ std::span<std::span<const CommandBinding> (*const)()> AllFamilies() {
       ConnectionFamily, ServerFamily, StringFamily,  KeyFamily,         ClientFamily,
       InfoFamily,       ConfigFamily, CommandFamily, TransactionFamily, SlowlogFamily,
       PubSubFamily,     BitmapFamily, HllFamily,     SortFamily,        ListFamily,
-      ZSetFamily,       HashFamily,   SetFamily,     DumpFamily,
+      ZSetFamily,       HashFamily,   SetFamily,     DumpFamily,        DebugFamily,
   };
   return kFamilies;
 }

@@ -27,7 +27,8 @@ std::span<const CommandBinding> ServerFamily();       // INFO CONFIG CLIENT DBSI
 std::span<const CommandBinding> StringFamily();       // GET SET INCR* APPEND LCS ...
 std::span<const CommandBinding> KeyFamily();          // DEL EXISTS TYPE RENAME SCAN EXPIRE* ...
 std::span<const CommandBinding> ClientFamily();       // CLIENT ID|SETNAME|LIST|KILL|INFO ...
-std::span<const CommandBinding> InfoFamily();         // INFO SHUTDOWN DEBUG
+std::span<const CommandBinding> InfoFamily();         // INFO SHUTDOWN MEMORY
+std::span<const CommandBinding> DebugFamily();        // DEBUG
 std::span<const CommandBinding> ConfigFamily();       // CONFIG GET|SET|RESETSTAT|REWRITE
 std::span<const CommandBinding> CommandFamily();      // COMMAND COUNT|INFO|DOCS|GETKEYS|LIST
 std::span<const CommandBinding> TransactionFamily();  // MULTI EXEC DISCARD WATCH UNWATCH

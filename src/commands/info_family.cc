@@ -1,16 +1,11 @@
-// Server administration: INFO SHUTDOWN DEBUG.
+// Server administration: INFO SHUTDOWN MEMORY.
 
 #include <malloc.h>
 
-#include <chrono>
-#include <cmath>
 #include <string>
-#include <thread>
 
-#include "base/size_parse.h"
 #include "base/string_util.h"
 #include "commands/families.h"
-#include "commands/object_encoding.h"
 #include "resp/errors.h"
 #include "server/client_session.h"
 #include "server/command_context.h"
@@ -51,56 +46,6 @@ void Shutdown(CommandContext& ctx) {
   // Like Redis, a successful SHUTDOWN sends no reply: the connection just closes.
   ctx.client.close_after_reply = true;
   ctx.server.RequestShutdown();
-}
-
-void Debug(CommandContext& ctx) {
-  std::string_view sub = ctx.argv[1];
-  if (EqualsIgnoreCase(sub, "sleep") && ctx.argc() == 3) {
-    // Blocks this event loop, as DEBUG SLEEP blocks Redis: tests use it to hold a connection.
-    double seconds = std::strtod(std::string(ctx.argv[2]).c_str(), nullptr);
-    if (seconds > 0 && std::isfinite(seconds)) {
-      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
-    }
-    return ctx.reply.Ok();
-  }
-  if (EqualsIgnoreCase(sub, "set-active-expire") && ctx.argc() == 3) {
-    ctx.server.active_expire_enabled.store(ctx.argv[2] != "0", std::memory_order_relaxed);
-    return ctx.reply.Ok();
-  }
-  if (EqualsIgnoreCase(sub, "quicklist-packed-threshold") && ctx.argc() == 3) {
-    // Redis stores list elements above this size in "plain" quicklist nodes. Ferrite's lists
-    // have no nodes (docs/design/collections.md), so the value is validated and changes nothing.
-    auto bytes = ParseMemorySize(ctx.argv[2]);
-    if (!bytes || *bytes > (uint64_t{4} << 30)) {
-      return ctx.reply.Error(
-          "ERR argument must be a memory value bigger than 1 and smaller than 4gb");
-    }
-    return ctx.reply.Ok();
-  }
-  if (EqualsIgnoreCase(sub, "object") && ctx.argc() == 3) {
-    std::string line;
-    Status st = ctx.store.Read(ctx.client.db, ctx.argv[2], [&](const storage::RecordView& r) {
-      std::string serialized;
-      if (r.object != nullptr) r.object->Serialize(&serialized);
-      line = "Value at:0x0 refcount:1 encoding:" + std::string(ValueEncoding(ctx, r)) +
-             " serializedlength:" +
-             std::to_string(r.object != nullptr ? serialized.size() : r.value.size()) +
-             " lru:0 lru_seconds_idle:0 tier:" + std::string(storage::TierName(r.tier));
-    });
-    if (st.IsPending()) return ctx.SetPending();
-    if (!st.ok()) return ctx.reply.Error(errors::kNoSuchKey);
-    return ctx.reply.SimpleString(line);
-  }
-  if (EqualsIgnoreCase(sub, "help")) {
-    ctx.reply.ArrayHeader(4);
-    ctx.reply.SimpleString("DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-    ctx.reply.SimpleString("SLEEP <seconds>, SET-ACTIVE-EXPIRE <0|1>, OBJECT <key>");
-    ctx.reply.SimpleString("    as in Redis; other Redis DEBUG subcommands are not provided.");
-    ctx.reply.SimpleString("HELP");
-    return;
-  }
-  ctx.reply.Error("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
-                  "'. Try DEBUG HELP.");
 }
 
 // MEMORY USAGE key [SAMPLES count]: the bytes the key costs the engine: its log record (header,
@@ -160,7 +105,6 @@ void MemoryHelp(CommandContext& ctx) {
 }
 
 constexpr CommandBinding kBindings[] = {
-    {"debug", Debug},
     {"memory|usage", MemoryUsage},
     {"memory|doctor", MemoryDoctor},
     {"memory|malloc-stats", MemoryMallocStats},

@@ -299,6 +299,38 @@ TEST(Checkpoint, SaveAloneRestoresEverythingWhenTheAofIsOff) {
   }
 }
 
+TEST(Checkpoint, SaveHoldingKeyLocksSavesWhileTheCallerHoldsEveryStripe) {
+  TempDir dir;
+  Server srv(dir.path(), /*aof=*/false);
+  Populate(srv, 500);
+  // A key-save delay makes the scan wait between batches; it must still finish.
+  srv.checkpointer->SetKeySaveDelay(1);
+  std::unique_ptr<server::KeyLockGuard> all;
+  Status st = srv.checkpointer->SaveHoldingKeyLocks([&] {
+    all = std::make_unique<server::KeyLockGuard>(srv.locks, std::span<const std::string_view>(),
+                                                 /*all=*/true);
+  });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_NE(all, nullptr);  // lock_all ran, and the save did not need the stripes it holds
+  all.reset();
+  RecoveryReport report;
+  auto back = Recovered(dir.path(), false, &report);
+  EXPECT_TRUE(report.checkpoint_loaded);
+  for (storage::DbIndex db = 0; db < 4; ++db) {
+    ExpectSameData(Dump(*srv.store, db), Dump(*back, db), "db " + std::to_string(db));
+  }
+  // Later checkpoints lock stripes again: one taken while a key is held waits for it.
+  std::string_view key = "key:1";
+  auto guard =
+      std::make_unique<server::KeyLockGuard>(srv.locks, std::span<const std::string_view>(&key, 1));
+  ASSERT_TRUE(srv.checkpointer->BgSave(false).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(srv.checkpointer->Stats().saves, 1u);  // still waiting for key:1's stripe
+  guard.reset();
+  srv.checkpointer->WaitIdle();
+  EXPECT_EQ(srv.checkpointer->Stats().saves, 2u);
+}
+
 TEST(Checkpoint, CorruptNewestFallsBackToTheOlderOneAndTheAof) {
   TempDir dir;
   Server srv(dir.path(), /*aof=*/true);

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "base/log.h"
 #include "persistence/checkpoint_format.h"
@@ -74,6 +76,20 @@ Checkpointer::~Checkpointer() { (void)Shutdown(false); }
 Status Checkpointer::Save() {
   std::unique_lock<std::mutex> lock(mu_);
   if (stop_) return Status::Aborted("ERR the server is shutting down");
+  return RequestAndWait(lock);
+}
+
+Status Checkpointer::SaveHoldingKeyLocks(const std::function<void()>& lock_all) {
+  std::unique_lock<std::mutex> lock(mu_);
+  done_.wait(lock, [&] { return !running_ || stop_; });
+  if (stop_) return Status::Aborted("ERR the server is shutting down");
+  // mu_ is held from here until RequestAndWait waits, so no run starts before the flag is set.
+  lock_all();
+  keys_locked_by_caller_ = true;
+  return RequestAndWait(lock);
+}
+
+Status Checkpointer::RequestAndWait(std::unique_lock<std::mutex>& lock) {
   // A run that is already going started before this call: wait for the one after it.
   uint64_t ticket = started_ + 1;
   ++requested_;
@@ -171,10 +187,12 @@ void Checkpointer::Loop() {
     running_ = true;
     run_start_ms_ = now;
     const int64_t dirty_before = options_.changes();
+    const bool keys_locked = keys_locked_by_caller_;
+    keys_locked_by_caller_ = false;
     lock.unlock();
     uint64_t keys = 0, bytes = 0;
     std::string path;
-    Status st = RunOnce(&keys, &bytes, &path);
+    Status st = RunOnce(keys_locked, &keys, &bytes, &path);
     lock.lock();
     running_ = false;
     int64_t end = SteadyMs();
@@ -198,8 +216,25 @@ void Checkpointer::Loop() {
   done_.notify_all();
 }
 
-Status Checkpointer::Attempt(const std::string& tmp, bool* cancelled, uint64_t* keys,
-                             uint64_t* bytes) {
+void Checkpointer::DelayForKeys(uint64_t keys) {
+  int64_t delay = key_save_delay_us_.load(std::memory_order_relaxed);
+  if (delay == 0 || keys == 0) return;
+  int64_t micros = 0;
+  if (delay > 0) {
+    micros = delay * static_cast<int64_t>(keys);
+  } else {
+    for (uint64_t i = 0; i < keys; ++i) micros += (std::rand() % -delay) == 0 ? 1 : 0;
+  }
+  // Sliced so that shutdown is not held up by a long delay.
+  while (micros > 0 && !stopping_.load(std::memory_order_relaxed)) {
+    int64_t step = std::min<int64_t>(micros, 100000);
+    std::this_thread::sleep_for(std::chrono::microseconds(step));
+    micros -= step;
+  }
+}
+
+Status Checkpointer::Attempt(const std::string& tmp, server::KeyLockTable& locks, bool* cancelled,
+                             uint64_t* keys, uint64_t* bytes) {
   auto created = CheckpointWriter::Create(io_, tmp, options_.clock(), store_->num_databases());
   if (!created) return std::move(created).error();
   CheckpointWriter& w = **created;
@@ -211,11 +246,13 @@ Status Checkpointer::Attempt(const std::string& tmp, bool* cancelled, uint64_t* 
     return w.WriteFrames(frames);
   };
   size_t since_drain = 0, batches = 0;
+  uint64_t keys_in_batch = 0;
   SnapshotCallbacks cb{
       .cancelled = [&] { return stopping_.load(std::memory_order_relaxed); },
       .encode = [&](storage::DbIndex db, std::string_view key, const storage::RecordView& rec,
                     std::string* out) -> Status {
         AppendKeyFrame(out, db, key, rec);
+        ++keys_in_batch;
         return Status::Ok();
       },
       .deliver =
@@ -225,13 +262,15 @@ Status Checkpointer::Attempt(const std::string& tmp, bool* cancelled, uint64_t* 
             since_drain += encoded.size();
           },
       .after_batch = [&]() -> Status {
+        DelayForKeys(keys_in_batch);
+        keys_in_batch = 0;
         // Captured commands fill the buffer too, unseen here: drain at least every 64 batches.
         if (since_drain < kDrainBytes && ++batches % 64 != 0) return Status::Ok();
         since_drain = 0;
         return drain();
       },
   };
-  Status st = SnapshotScan(*store_, *locks_, cb);
+  Status st = SnapshotScan(*store_, locks, cb);
   std::string rest;
   bool cancelled_at_end = false;
   AofPosition pos = aof_->EndCheckpointCapture(&rest, &cancelled_at_end);
@@ -246,7 +285,7 @@ Status Checkpointer::Attempt(const std::string& tmp, bool* cancelled, uint64_t* 
   return st;
 }
 
-Status Checkpointer::RunOnce(uint64_t* keys, uint64_t* bytes, std::string* path) {
+Status Checkpointer::RunOnce(bool keys_locked, uint64_t* keys, uint64_t* bytes, std::string* path) {
   telemetry::ScopedSpan span(telemetry::semconv::kSpanCheckpoint);
   auto t0 = std::chrono::steady_clock::now();
   const std::string tmp = options_.dir + "/temp-checkpoint-" + std::to_string(getpid()) + ".fcp";
@@ -260,7 +299,7 @@ Status Checkpointer::RunOnce(uint64_t* keys, uint64_t* bytes, std::string* path)
   Status st;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     bool cancelled = false;
-    st = Attempt(tmp, &cancelled, keys, bytes);
+    st = Attempt(tmp, keys_locked ? *unused_locks_ : *locks_, &cancelled, keys, bytes);
     if (st.ok() || !cancelled || stopping_.load()) break;
     FERRITE_INFO(kTarget, "checkpoint restarted: a SWAPDB moved databases under its scan");
   }

@@ -79,12 +79,21 @@ class Checkpointer {
 
   // SAVE: takes a checkpoint that starts after this call and waits for it; its status.
   Status Save();
+  // SAVE while the caller holds every KeyLockTable stripe (DEBUG RELOAD: no command may change
+  // data between the save and the load that follows). `lock_all` is called once no checkpoint
+  // is running, before the next one can start, and must take every stripe; the checkpoint's scan
+  // then reads without stripes (they are all held). The caller releases them afterwards.
+  Status SaveHoldingKeyLocks(const std::function<void()>& lock_all);
   // BGSAVE [SCHEDULE]: the status reply, or the error. Without `schedule` while one runs:
   // "ERR Background save already in progress"; with it, another one runs after it.
   Result<std::string> BgSave(bool schedule);
   // Blocks until no checkpoint is running or requested (tests, shutdown).
   void WaitIdle();
   void SetInterval(int64_t seconds);
+  // Redis's rdb-key-save-delay: microseconds to wait per key written (tests use it to make a
+  // save slow). The wait happens between batches, with no stripe held, so commands go on. A
+  // negative value -N waits 1 us with probability 1/N, as Redis's debugDelay does.
+  void SetKeySaveDelay(int64_t micros) { key_save_delay_us_.store(micros); }
   CheckpointStats Stats() const;
   AofWriter::RdbInfo Info() const;
   // Stops the thread after the running checkpoint; with `final_checkpoint` and changes since the
@@ -93,8 +102,12 @@ class Checkpointer {
 
  private:
   void Loop();
-  Status RunOnce(uint64_t* keys, uint64_t* bytes, std::string* path);
-  Status Attempt(const std::string& tmp, bool* cancelled, uint64_t* keys, uint64_t* bytes);
+  // REQUIRES: `lock` holds mu_. Requests a run and waits for it (or for shutdown).
+  Status RequestAndWait(std::unique_lock<std::mutex>& lock);
+  Status RunOnce(bool keys_locked, uint64_t* keys, uint64_t* bytes, std::string* path);
+  Status Attempt(const std::string& tmp, server::KeyLockTable& locks, bool* cancelled,
+                 uint64_t* keys, uint64_t* bytes);
+  void DelayForKeys(uint64_t keys);
   void Prune();
 
   const CheckpointOptions options_;
@@ -120,6 +133,10 @@ class Checkpointer {
   uint64_t next_seq_ = 1;
   CheckpointStats stats_;
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> key_save_delay_us_{0};
+  bool keys_locked_by_caller_ = false;  // the next run scans with unused_locks_
+  // Taken by a scan whose caller already holds every stripe of *locks_: never contended.
+  std::unique_ptr<server::KeyLockTable> unused_locks_ = std::make_unique<server::KeyLockTable>();
   std::thread thread_;
 };
 

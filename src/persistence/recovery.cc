@@ -26,6 +26,8 @@ void RemoveTempCheckpoints(AofIo& io, const std::string& dir) {
   }
 }
 
+}  // namespace
+
 Status LoadCheckpoint(AofIo& io, const std::string& path, const RecoveryHooks& hooks,
                       int64_t now_ms, RecoveryReport* report) {
   auto t0 = std::chrono::steady_clock::now();
@@ -72,12 +74,10 @@ Status LoadCheckpoint(AofIo& io, const std::string& path, const RecoveryHooks& h
   return st;
 }
 
-}  // namespace
-
 Status Recover(const RecoveryOptions& options, const RecoveryHooks& hooks, RecoveryReport* report) {
   *report = RecoveryReport{};
   AofIo& io = options.io ? *options.io : PosixIo();
-  RemoveTempCheckpoints(io, options.dir);
+  if (options.remove_temp_checkpoints) RemoveTempCheckpoints(io, options.dir);
 
   const bool aof_exists = options.aof_enabled && io.Exists(options.aof_path);
   std::string aof_id;

@@ -35,6 +35,9 @@ struct RecoveryOptions {
   std::string aof_path;
   AofIo* io = nullptr;  // default PosixIo()
   storage::ClockFn clock = storage::SystemClockMs;
+  // Startup removes the temp files of checkpoints that did not finish; DEBUG LOADAOF, which
+  // recovers while serving, must leave a running checkpoint's file alone.
+  bool remove_temp_checkpoints = true;
 };
 
 struct RecoveryHooks {
@@ -59,5 +62,10 @@ struct RecoveryReport {
 };
 
 Status Recover(const RecoveryOptions& options, const RecoveryHooks& hooks, RecoveryReport* report);
+
+// Loads one checkpoint file (verified whole first) through `hooks`: KEY records already expired
+// at `now_ms` are skipped, COMMANDS records replayed. Counts go into *report (DEBUG RELOAD).
+Status LoadCheckpoint(AofIo& io, const std::string& path, const RecoveryHooks& hooks,
+                      int64_t now_ms, RecoveryReport* report);
 
 }  // namespace ferrite::persistence

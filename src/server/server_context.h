@@ -30,6 +30,15 @@ namespace config {
 class RuntimeConfig;
 }
 
+// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] and DEBUG LOADAOF, as ServerContext::debug_reload runs
+// them (the app provides it: it owns the checkpointer and the AOF).
+struct DebugReloadRequest {
+  bool from_aof = false;  // LOADAOF: what a restart would load (checkpoint + AOF tail)
+  bool save = true;       // take a checkpoint first (RELOAD without NOSAVE)
+  bool flush = true;      // empty every database before loading (RELOAD without NOFLUSH)
+  bool merge = false;     // a loaded key replaces an existing one (MERGE)
+};
+
 // A section of INFO contributed by a subsystem. `fill` appends "key:value\r\n" lines.
 struct InfoSection {
   std::string name;  // lower case, e.g. "hybridlog"; printed capitalised as "# Hybridlog"
@@ -89,6 +98,12 @@ class ServerContext {
   // SHUTDOWN SAVE / NOSAVE override the configured save points for the final checkpoint.
   enum class ShutdownSave : uint8_t { kConfigured, kSave, kNoSave };
   std::atomic<ShutdownSave> shutdown_save{ShutdownSave::kConfigured};
+
+  // DEBUG RELOAD / LOADAOF. Called on an event-loop thread with its store session unprotected
+  // and no key locks held; returns once the data set is loaded (an error's message is the
+  // reply). Unset (tests, no persistence): DEBUG answers that reloading is not available.
+  std::function<Status(storage::StoreSession& session, const DebugReloadRequest& request)>
+      debug_reload;
 
   // Redis's "dirty" counter: changes since the last save (INFO persistence).
   std::atomic<int64_t> dirty{0};

@@ -90,6 +90,16 @@ struct EncodingConfig {
   int64_t hll_sparse_max_bytes = 3000;  // a real limit: the HLL sparse-to-dense threshold
 };
 
+// Redis parameters the Tcl suite and some tools CONFIG SET, with no ferrite.toml key (CONFIG
+// GET/SET only). rdb_key_save_delay is real (Checkpointer::SetKeySaveDelay); the replication ones
+// are kept and reported, and take effect when replication exists (docs/configuration.md).
+struct RuntimeOnlyConfig {
+  int64_t rdb_key_save_delay = 0;  // microseconds per key a checkpoint waits (< 0: 1 us at 1/-N)
+  int64_t repl_ping_replica_period = 10;  // seconds
+  bool replica_read_only = true;
+  bool aof_use_rdb_preamble = true;  // Ferrite's rewrites always write plain commands
+};
+
 struct Config {
   ServerConfig server;
   StorageConfig storage;
@@ -97,6 +107,7 @@ struct Config {
   MetricsConfig metrics;
   LoggingConfig logging;
   EncodingConfig encoding;
+  RuntimeOnlyConfig runtime_only;
   // [telemetry] belongs to the telemetry layer (telemetry/config/telemetry_config.h), including
   // its own provenance map ("telemetry.<key>" -> "file" / "env:OTEL_X").
   telemetry::TelemetryConfig telemetry;

@@ -227,6 +227,12 @@ const Param kParams[] = {
   {"list-max-listpack-size", "", false, GET(std::to_string(c.encoding.list_max_listpack_size)), SET(return SetInteger(&c.encoding.list_max_listpack_size, v, INT_MIN, INT_MAX, err);)},
   {"list-max-ziplist-size", "", false, GET(std::to_string(c.encoding.list_max_listpack_size)), SET(return SetInteger(&c.encoding.list_max_listpack_size, v, INT_MIN, INT_MAX, err);)},
   {"hll-sparse-max-bytes", "", false, GET(std::to_string(c.encoding.hll_sparse_max_bytes)), SET(return SetInteger(&c.encoding.hll_sparse_max_bytes, v, 0, LONG_MAX, err);)},
+  {"rdb-key-save-delay", "", false, GET(std::to_string(c.runtime_only.rdb_key_save_delay)), SET(return SetInteger(&c.runtime_only.rdb_key_save_delay, v, INT_MIN, INT_MAX, err);)},
+  {"repl-ping-replica-period", "", false, GET(std::to_string(c.runtime_only.repl_ping_replica_period)), SET(return SetInteger(&c.runtime_only.repl_ping_replica_period, v, 1, INT_MAX, err);)},
+  {"repl-ping-slave-period", "", false, GET(std::to_string(c.runtime_only.repl_ping_replica_period)), SET(return SetInteger(&c.runtime_only.repl_ping_replica_period, v, 1, INT_MAX, err);)},
+  {"replica-read-only", "", false, GET(YesNo(c.runtime_only.replica_read_only)), SET(return SetYesNo(&c.runtime_only.replica_read_only, v, err);)},
+  {"slave-read-only", "", false, GET(YesNo(c.runtime_only.replica_read_only)), SET(return SetYesNo(&c.runtime_only.replica_read_only, v, err);)},
+  {"aof-use-rdb-preamble", "", false, GET(YesNo(c.runtime_only.aof_use_rdb_preamble)), SET(return SetYesNo(&c.runtime_only.aof_use_rdb_preamble, v, err);)},
   {"list-compress-depth", "", false, GET(std::to_string(c.encoding.list_compress_depth)), SET(return SetInteger(&c.encoding.list_compress_depth, v, 0, INT_MAX, err);)},
 };
 // clang-format on

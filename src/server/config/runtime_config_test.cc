@@ -113,6 +113,21 @@ TEST(RuntimeConfigTest, SetUpdatesValuesAndAtomics) {
   EXPECT_EQ(snap.provenance.Describe("storage.max_memory"), "config-set");
 }
 
+TEST(RuntimeConfigTest, TclSuiteParametersAreKeptWithRedisBounds) {
+  RuntimeConfig rc(Config{});
+  EXPECT_EQ(Get1(rc, "rdb-key-save-delay"), "0");
+  EXPECT_EQ(Get1(rc, "repl-ping-replica-period"), "10");
+  EXPECT_EQ(Get1(rc, "replica-read-only"), "yes");
+  ASSERT_TRUE(rc.Set("rdb-key-save-delay", "-10").ok());
+  EXPECT_EQ(rc.Snapshot().runtime_only.rdb_key_save_delay, -10);
+  ASSERT_TRUE(rc.Set("repl-ping-slave-period", "1").ok());  // the old name is an alias
+  EXPECT_EQ(Get1(rc, "repl-ping-replica-period"), "1");
+  EXPECT_FALSE(rc.Set("repl-ping-replica-period", "0").ok());
+  ASSERT_TRUE(rc.Set("slave-read-only", "no").ok());
+  EXPECT_EQ(Get1(rc, "replica-read-only"), "no");
+  EXPECT_FALSE(rc.Set("replica-read-only", "maybe").ok());
+}
+
 TEST(RuntimeConfigTest, ErrorsUseRedisText) {
   RuntimeConfig rc{Config{}};
   EXPECT_EQ(SetErr(rc, "foo", "bar"),
