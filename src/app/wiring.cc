@@ -119,15 +119,19 @@ std::unique_ptr<telemetry::TelemetryRuntime> StartTelemetry(const server::config
   return std::move(*runtime);
 }
 
+// maxmemory 0 means "no limit" in Redis; the HybridLog needs a budget for its in-memory
+// regions, so it then takes half of the machine's memory (docs/configuration.md).
+uint64_t EngineMaxMemory(uint64_t configured) {
+  return configured != 0
+             ? configured
+             : static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) / 2;
+}
+
 Result<std::unique_ptr<storage::Store>> OpenStore(const server::config::Config& config) {
   storage::HybridLogOptions o;
   o.dir = config.storage.dir;
   o.databases = static_cast<storage::DbIndex>(config.storage.databases);
-  // maxmemory 0 means "no limit" in Redis; the HybridLog needs a budget for its in-memory
-  // regions, so it then takes half of the machine's memory (docs/configuration.md).
-  o.max_memory = config.storage.max_memory != 0
-                     ? config.storage.max_memory
-                     : static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) / 2;
+  o.max_memory = EngineMaxMemory(config.storage.max_memory);
   o.max_disk = config.storage.max_disk;
   o.page_size = static_cast<uint32_t>(config.storage.page_size);
   o.mutable_fraction = config.storage.mutable_fraction;
@@ -177,6 +181,10 @@ int Serve(const server::config::Config& config, sigset_t signals, const char* ar
   context.max_memory = config.storage.max_memory;
   context.maxmemory_policy = config.storage.maxmemory_policy;
   runtime.AddResetStatHandler([&context] { context.stats().Reset(); });
+  // CONFIG SET maxmemory resizes the engine's budget; a value too small for its index vetoes it.
+  runtime.AddListener({"maxmemory"}, [&store](const server::config::Config& c) {
+    return store->SetMaxMemory(EngineMaxMemory(c.storage.max_memory));
+  });
 
   std::unique_ptr<telemetry::TelemetryRuntime> telemetry_runtime = StartTelemetry(config);
   context.AddInfoSection({"telemetry", true, [&](server::ServerContext&, std::string* out) {

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/build_info.h"
+#include "server/config/runtime_config.h"
 #include "server/registry/command_registry.h"
 #include "server/server_context.h"
 
@@ -114,7 +115,9 @@ void MemorySection(ServerContext& s, std::string* out) {
   uint64_t rss = RssBytes();
   uint64_t peak = s.RecordMemoryPeak(used);
   uint64_t system = TotalSystemMemory();
-  uint64_t max = s.max_memory;
+  // CONFIG SET maxmemory changes the runtime value (the startup one when no config is attached).
+  const config::RuntimeConfig* runtime = s.runtime_config_if_set();
+  uint64_t max = runtime != nullptr ? runtime->maxmemory() : s.max_memory;
   Line(out, "used_memory", used);
   Line(out, "used_memory_human", BytesToHuman(used));
   Line(out, "used_memory_rss", rss);
@@ -234,6 +237,8 @@ void HybridlogSection(ServerContext& s, std::string* out) {
   Line(out, "hlog_expired_keys", st.expired_keys);
   Line(out, "hlog_evicted_keys", st.evicted_keys);
   Line(out, "hlog_current_epoch", st.current_epoch);
+  Line(out, "hlog_index_buckets", st.index_buckets);
+  Line(out, "hlog_index_grows", st.index_grows);
 }
 
 void CommandstatsSection(ServerContext& s, std::string* out) {
