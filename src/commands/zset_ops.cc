@@ -209,8 +209,22 @@ void ZAddUpdater::Apply(ZSetObject& zset) {
   added = updated = processed = 0;
   const bool incr = flags & kZAddIncr, nx = flags & kZAddNx, xx = flags & kZAddXx;
   const bool gt = flags & kZAddGt, lt = flags & kZAddLt;
+  const bool plain = !(incr || nx || xx || gt || lt);
   for (const auto& [in_score, member] : pairs) {
     double s = in_score;
+    if (plain) {
+      // No condition on the old score: add or move in one probe of the member table.
+      double old;
+      if (zset.Add(member, s, &old)) {
+        NoteZSetGrowth(zset, member.size(), limits);
+        ++added;
+      } else if (old != s) {
+        ++updated;
+      }
+      ++processed;
+      score = s;
+      continue;
+    }
     if (const double* cur = zset.Score(member)) {
       if (nx) continue;
       const double old = *cur;

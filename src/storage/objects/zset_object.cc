@@ -9,6 +9,16 @@ namespace ferrite::storage {
 namespace {
 // A red-black tree node: three pointers, colour, the order-statistics count, and the item.
 constexpr size_t kTreeNodeBytes = 4 * sizeof(void*) + sizeof(size_t) + sizeof(ZSetObject::Item);
+
+// The tree looks items up by value (no heterogeneous lookup), so a search needs an Item: this
+// per-thread one keeps its string's buffer, so finding a member allocates nothing once warm.
+// Valid until the calling thread's next call.
+const ZSetObject::Item& Probe(double score, std::string_view member) {
+  thread_local ZSetObject::Item probe;
+  probe.first = score;
+  probe.second.assign(member);
+  return probe;
+}
 }  // namespace
 
 ValueType ZSetObject::type() const { return ValueType::kZSet; }
@@ -18,27 +28,29 @@ size_t ZSetObject::MemoryUsage() const {
          tree_heap_bytes_;
 }
 
-bool ZSetObject::Add(std::string_view member, double score) {
-  if (const double* old = scores_.Find(member)) {
-    if (*old == score) return false;
-    auto it = ordered_.find(Item{*old, std::string(member)});
-    Item item = *it;  // reuse the member's string
-    ordered_.erase(it);
-    item.first = score;
-    ordered_.insert(std::move(item));
-    scores_.Set(member, score);
-    return false;
+bool ZSetObject::Add(std::string_view member, double score, double* old_score) {
+  auto [stored, inserted] = scores_.Insert(member, score);
+  if (inserted) {
+    auto it = ordered_.insert(Probe(score, member)).first;
+    tree_heap_bytes_ += HeapBytes(it->second);
+    return true;
   }
-  scores_.Set(member, score);
-  auto [it, inserted] = ordered_.insert(Item{score, std::string(member)});
-  tree_heap_bytes_ += HeapBytes(it->second);
-  return true;
+  const double old = *stored;
+  if (old_score != nullptr) *old_score = old;
+  if (old == score) return false;
+  *stored = score;
+  auto it = ordered_.find(Probe(old, member));
+  tree_heap_bytes_ -= HeapBytes(it->second);
+  ordered_.erase(it);
+  auto moved = ordered_.insert(Probe(score, member)).first;
+  tree_heap_bytes_ += HeapBytes(moved->second);
+  return false;
 }
 
 bool ZSetObject::Erase(std::string_view member) {
   const double* score = scores_.Find(member);
   if (score == nullptr) return false;
-  auto it = ordered_.find(Item{*score, std::string(member)});
+  auto it = ordered_.find(Probe(*score, member));
   tree_heap_bytes_ -= HeapBytes(it->second);
   ordered_.erase(it);
   scores_.Erase(member);
@@ -60,7 +72,7 @@ size_t ZSetObject::EraseRanks(size_t from, size_t to) {
 }
 
 size_t ZSetObject::Rank(std::string_view member, double score) const {
-  return ordered_.order_of_key(Item{score, std::string(member)});
+  return ordered_.order_of_key(Probe(score, member));
 }
 
 void ZSetObject::Serialize(std::string* out) const {

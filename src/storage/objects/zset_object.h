@@ -39,8 +39,9 @@ class ZSetObject final : public StoredObject {
 
   size_t size() const { return scores_.size(); }
   const double* Score(std::string_view member) const { return scores_.Find(member); }
-  // Adds `member` or moves it to `score`. Returns true when the member was new.
-  bool Add(std::string_view member, double score);
+  // Adds `member` or moves it to `score`. Returns true when the member was new; otherwise, with
+  // `old_score`, stores the score it had. One probe of the member table either way.
+  bool Add(std::string_view member, double score, double* old_score = nullptr);
   bool Erase(std::string_view member);
   // Removes the members of ascending ranks [from, to) in one pass over the tree (ZREMRANGEBY*,
   // ZPOPMIN/ZPOPMAX). Returns how many were removed. REQUIRES: from <= to <= size().
