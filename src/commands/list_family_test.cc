@@ -41,6 +41,9 @@ struct Outcome {
 
 class ListFamilyTest : public testing::CommandFixture {
  protected:
+  // A client blocked on a key no test touches, so that writers record the keys they signal.
+  ListFamilyTest() { ParkClientOn("parked-elsewhere"); }
+
   // Like Run(), with the blocking flags set and everything the context recorded returned.
   Outcome RunCtx(std::vector<std::string_view> args, bool can_block = true,
                  bool timed_out = false) {
@@ -83,6 +86,26 @@ TEST_F(ListFamilyTest, PushesKeepRedisOrderAndSignalTheKey) {
   EXPECT_EQ(Run({"LLEN", "none"}), Int(0));
   EXPECT_EQ(Run({"TYPE", "l"}), "+list\r\n");
   EXPECT_EQ(Run({"OBJECT", "ENCODING", "l"}), Bulk("quicklist"));
+}
+
+// With no client blocked anywhere a push has nobody to wake, so it records no key (and
+// allocates nothing for it).
+class ListSignalTest : public testing::CommandFixture {};
+
+TEST_F(ListSignalTest, PushRecordsNoKeyWhenNobodyIsBlocked) {
+  std::string out;
+  resp::ReplyBuilder reply(&out, 2);
+  server::CommandSpec spec;
+  std::vector<std::string_view> args{"LPUSH", "l", "a"};
+  server::CommandContext ctx(args, spec, reply, client_, *session_, server_);
+  handlers_.at("lpush")(ctx);
+  EXPECT_EQ(out, Int(1));
+  EXPECT_TRUE(ctx.ready_keys().empty());
+  // Once a client blocks (on any key), the next push records its key.
+  ParkClientOn("other");
+  server::CommandContext again(args, spec, reply, client_, *session_, server_);
+  handlers_.at("lpush")(again);
+  EXPECT_EQ(again.ready_keys(), std::vector<std::string>{"l"});
 }
 
 TEST_F(ListFamilyTest, PushXOnlyTouchesExistingLists) {

@@ -303,13 +303,18 @@ TEST_F(ZSetFamilyTest, BlockingPopServesBlocksAndTimesOut) {
 }
 
 TEST_F(ZSetFamilyTest, ZAddSignalsBlockedClients) {
-  std::string out;
-  resp::ReplyBuilder reply(&out, 2);
-  server::CommandSpec spec;
-  std::vector<std::string_view> args{"ZADD", "k", "1", "a"};
-  server::CommandContext ctx(args, spec, reply, client_, *session_, server_);
-  handlers_.at("zadd")(ctx);
-  EXPECT_EQ(ctx.ready_keys(), (std::vector<std::string>{"k"}));
+  auto ready_keys_of = [&](std::vector<std::string_view> args) {
+    std::string out;
+    resp::ReplyBuilder reply(&out, 2);
+    server::CommandSpec spec;
+    server::CommandContext ctx(args, spec, reply, client_, *session_, server_);
+    handlers_.at("zadd")(ctx);
+    return ctx.ready_keys();
+  };
+  // Nobody blocked: nothing to signal, nothing recorded.
+  EXPECT_TRUE(ready_keys_of({"ZADD", "k", "1", "a"}).empty());
+  ParkClientOn("k");
+  EXPECT_EQ(ready_keys_of({"ZADD", "k", "2", "b"}), (std::vector<std::string>{"k"}));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,8 +4,17 @@
 #include <functional>
 
 #include "net/event_loop.h"
+#include "server/command_context.h"
+#include "server/server_context.h"
 
 namespace ferrite::server {
+
+void CommandContext::SignalKeyReady(std::string_view key) {
+  // Block() raises the count under the blocker's key locks; this runs under the writer's, so a
+  // blocker of this key is either counted here or blocks after this command and sees its change.
+  if (server.blocking().blocked_clients() == 0) return;
+  ready_keys_.emplace_back(key);
+}
 
 size_t BlockingRegistry::DbKeyHash::operator()(const DbKey& k) const noexcept {
   return std::hash<std::string>()(k.key) * 31 + k.db;

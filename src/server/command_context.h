@@ -72,8 +72,10 @@ class CommandContext {
   bool can_block = true;
   bool timed_out = false;
   // Writers that add to a list or sorted set call this so that clients blocked on `key` (in the
-  // client's current database) are served after the command.
-  void SignalKeyReady(std::string_view key) { ready_keys_.emplace_back(key); }
+  // client's current database) are served after the command. With no client blocked anywhere it
+  // records nothing (one atomic load, no allocation): it runs under the key's lock, so a client
+  // that blocks on the key later does so after this command's change and sees it.
+  void SignalKeyReady(std::string_view key);  // defined in server/blocking.cc
   const std::vector<std::string>& ready_keys() const { return ready_keys_; }
   // SWAPDB and the like, which change what every key of database `db` holds: all clients blocked
   // in `db` re-check their keys after the command.

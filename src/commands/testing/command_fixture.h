@@ -59,6 +59,20 @@ class CommandFixture : public ::testing::Test {
 
   void AdvanceMs(int64_t ms) { now_ms_ += ms; }
 
+  // Parks a client on `key` in the blocking registry. Writers record the keys they signal only
+  // while some client is blocked (CommandContext::SignalKeyReady), so tests of the signals park
+  // one first. Its wake-ups are never delivered: handlers run here, not the dispatcher.
+  void ParkClientOn(std::string key) {
+    class Parked final : public server::BlockedClient {
+     public:
+      Parked() : BlockedClient(nullptr, 1) {}
+      void OnKeyReady(uint64_t, storage::DbIndex, const std::string&) override {}
+      void OnUnblockRequest(uint64_t, bool) override {}
+    };
+    const std::string keys[] = {std::move(key)};
+    server_.blocking().Block(std::make_shared<Parked>(), client_.db, keys);
+  }
+
   // The real engine on an in-memory device, with a budget large enough that unit tests stay in
   // the mutable region (tier transitions are the storage tests' business).
  public:
