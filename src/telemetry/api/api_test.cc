@@ -211,6 +211,27 @@ TEST(SpscRing, ConcurrentProducerConsumerKeepsOrder) {
   producer.join();
 }
 
+// The exporter's way of consuming: read in place, then release.
+TEST(SpscRing, FrontAndPopFrontKeepOrderAcrossThreads) {
+  SpscRing<uint64_t> ring(8);
+  EXPECT_EQ(ring.Front(), nullptr);
+  constexpr uint64_t kCount = 100000;
+  std::thread producer([&] {
+    for (uint64_t i = 0; i < kCount;)
+      if (ring.TryPush(i)) ++i;
+  });
+  uint64_t expected = 0;
+  while (expected < kCount) {
+    if (const uint64_t* v = ring.Front()) {
+      ASSERT_EQ(*v, expected);
+      ring.PopFront();
+      ++expected;
+    }
+  }
+  producer.join();
+  EXPECT_EQ(ring.Front(), nullptr);
+}
+
 #if FERRITE_OTEL
 // A sink with small rings so drops are easy to provoke.
 class TestSink : public RecordSink {
