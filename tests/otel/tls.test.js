@@ -17,29 +17,10 @@ const path = require('node:path');
 const net = require('node:net');
 const { spawn, execFileSync } = require('node:child_process');
 const { startReceiver } = require('./receiver');
+const { freePort, waitForPort } = require('./ports');
 
 const BIN = process.env.FERRITE_BIN;
 const skip = BIN ? false : 'FERRITE_BIN is not set';
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-async function waitForPort(port, ms = 10000) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const ok = await new Promise((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.end(); r(true); });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`ferrite did not listen on ${port}`);
-}
 
 async function waitFor(pred, ms) {
   const until = Date.now() + ms;
