@@ -37,12 +37,13 @@ run_lite() {
 
 # Sanitizer builds cover the code with concurrency or untrusted input. Only these targets are
 # built, to keep CI within its time budget on 2 cores.
-#   ASan+UBSan: the logger, io devices, records, epochs, the index, the store (unit and stress),
+#   ASan+UBSan: the logger, io devices, records, epochs, the index, the store (unit, stress, index
+#     growth, storage-order scan),
 #     the RESP parser, event loops, the telemetry api rings, metrics cells, the AOF writer.
-#   TSan: the concurrent structures themselves (epochs, index, store stress, event loops,
+#   TSan: the concurrent structures themselves (epochs, index, store stress and growth, event loops,
 #     logger queue, telemetry rings, metrics cells).
-SANITIZED_ASAN='^(log_test|device_test|log_record_test|light_epoch_test|hash_index_test|hybrid_log_store_test|hybrid_log_stress_test|hybrid_log_object_test|objects_test|memory_store_test|traced_session_test|resp_test|net_test|telemetry_api_test|metrics_test|aof_writer_test)$'
-SANITIZED_TSAN='^(log_test|light_epoch_test|hash_index_test|hybrid_log_store_test|hybrid_log_stress_test|hybrid_log_object_test|net_test|telemetry_api_test|metrics_test|pubsub_test|blocking_test)$'
+SANITIZED_ASAN='^(log_test|device_test|log_record_test|light_epoch_test|hash_index_test|hybrid_log_store_test|hybrid_log_stress_test|hybrid_log_object_test|hybrid_log_growth_test|hybrid_log_scan_test|objects_test|memory_store_test|traced_session_test|resp_test|net_test|telemetry_api_test|metrics_test|aof_writer_test)$'
+SANITIZED_TSAN='^(log_test|light_epoch_test|hash_index_test|hybrid_log_store_test|hybrid_log_stress_test|hybrid_log_object_test|hybrid_log_growth_test|hybrid_log_scan_test|net_test|telemetry_api_test|metrics_test|pubsub_test|blocking_test)$'
 
 run_sanitized() {
   local preset=$1 selection=$2

@@ -302,38 +302,46 @@ Result<std::string> HybridLogSession::RandomKey(DbIndex db) {
 }
 
 uint64_t HybridLogStore::ActiveExpireCycle(uint64_t budget_us) {
+  // Buckets are visited in batches under one epoch guard: most buckets are empty, and entering
+  // the epoch per bucket made a sweep of a default-sized index (2 Mi buckets) take over 2 s,
+  // where Redis reaps a short-lived key within about a second.
   HybridLogSession session(this);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(budget_us);
   const uint64_t buckets = index_.num_buckets();
+  const uint64_t batch = std::min<uint64_t>(256, buckets);
   const uint64_t expired_before = session.counters().expired.load();
   std::vector<std::pair<DbIndex, std::string>> victims;
-  for (uint64_t n = 0; n < buckets; ++n) {
-    if ((n & 15) == 0 && std::chrono::steady_clock::now() >= deadline) break;
-    uint64_t b = expire_cursor_.fetch_add(1, std::memory_order_relaxed) % buckets;
+  std::vector<std::string_view> seen;
+  for (uint64_t visited = 0; visited < buckets; visited += batch) {
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    const uint64_t first = expire_cursor_.fetch_add(batch, std::memory_order_relaxed);
     victims.clear();
     {
       OpGuard guard(&session);
       const int64_t now = Now();
-      std::vector<std::string_view> seen;
       const Address head = log_.HeadAddress(), begin = log_.BeginAddress();
-      index_.ForEachEntry(b, [&](std::atomic<uint64_t>&, uint64_t e) {
-        seen.clear();
-        // Memory only: expired records on disk are reclaimed by compaction.
-        for (Address a = index::EntryAddress(e); a != 0 && a >= begin && a >= head;) {
-          LogRecord& rec = *LogRecord::At(log_.Get(a));
-          Address prev = hlog::InfoPrev(rec.LoadInfo());
-          std::string_view key = rec.key();
-          if (session.InBucket(rec, b) && std::find(seen.begin(), seen.end(), key) == seen.end()) {
-            seen.push_back(key);
-            bool locked = a >= log_.SafeReadOnlyAddress() && hlog::LockShared(rec);
-            KeyState st = session.StateOf(rec, now);
-            if (locked) hlog::UnlockShared(rec);
-            DbIndex db = st.expired ? LogicalDb(rec.db) : options_.databases;
-            if (db < options_.databases) victims.emplace_back(db, std::string(key));
+      for (uint64_t i = 0; i < batch; ++i) {
+        const uint64_t b = (first + i) % buckets;
+        index_.ForEachEntry(b, [&](std::atomic<uint64_t>&, uint64_t e) {
+          seen.clear();
+          // Memory only: expired records on disk are reclaimed by compaction.
+          for (Address a = index::EntryAddress(e); a != 0 && a >= begin && a >= head;) {
+            LogRecord& rec = *LogRecord::At(log_.Get(a));
+            Address prev = hlog::InfoPrev(rec.LoadInfo());
+            std::string_view key = rec.key();
+            if (session.InBucket(rec, b) &&
+                std::find(seen.begin(), seen.end(), key) == seen.end()) {
+              seen.push_back(key);
+              bool locked = a >= log_.SafeReadOnlyAddress() && hlog::LockShared(rec);
+              KeyState st = session.StateOf(rec, now);
+              if (locked) hlog::UnlockShared(rec);
+              DbIndex db = st.expired ? LogicalDb(rec.db) : options_.databases;
+              if (db < options_.databases) victims.emplace_back(db, std::string(key));
+            }
+            a = prev;
           }
-          a = prev;
-        }
-      });
+        });
+      }
     }
     for (auto& [db, key] : victims) (void)session.Delete(db, key);
   }
