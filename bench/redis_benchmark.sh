@@ -63,20 +63,15 @@ fi
 KEYSPACE=1000000
 DATA_SIZE=64
 
-for tool in redis-benchmark redis-cli "$REDIS_SERVER" "$FERRITE_BIN" /usr/bin/python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "missing: $tool" >&2; exit 2; }
-done
-
-# BENCH_COMMIT names the source of a binary built earlier (e.g. "a0e47ee+dirty"): the tree may
-# have moved on since the build.
-commit="${BENCH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
-dirty=""
-[ -n "${BENCH_COMMIT:-}" ] || git diff --quiet HEAD -- src 2>/dev/null || dirty="+dirty"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # the script runs from the repository root
+require_tools redis-benchmark redis-cli "$REDIS_SERVER" "$FERRITE_BIN" /usr/bin/python3
+commit="$(bench_commit)"
 stamp="$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p bench/results
-csv="bench/results/${stamp}-${commit}${dirty}${tag}.csv"
-notes="bench/results/${stamp}-${commit}${dirty}${tag}-problems.log"
-errors="bench/results/${stamp}-${commit}${dirty}${tag}-errors.log"
+csv="bench/results/${stamp}-${commit}${tag}.csv"
+notes="bench/results/${stamp}-${commit}${tag}-problems.log"
+errors="bench/results/${stamp}-${commit}${tag}-errors.log"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d /tmp/ferrite-bench.XXXXXX)"
 pids=()
@@ -86,9 +81,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-# shellcheck source=bench/lib.sh
-source bench/lib.sh  # the script runs from the repository root
 
 ferrite_port="$(free_port)"
 FERRITE_METRICS_ENABLED="${FERRITE_METRICS_ENABLED:-false}" "$FERRITE_BIN" --port "$ferrite_port" \
@@ -145,7 +137,7 @@ ferrite_version="$("$FERRITE_BIN" --version 2>/dev/null | head -1 || true)"
 redis_version="$("$REDIS_SERVER" --version | head -1)"
 bench_version="$(redis-benchmark --version 2>/dev/null | head -1 || true)"
 
-args=(--csv "$csv" --commit "$commit$dirty" --ferrite-threads "$FERRITE_THREADS"
+args=(--csv "$csv" --commit "$commit" --ferrite-threads "$FERRITE_THREADS"
       --flags "-c $CLIENTS -n $REQUESTS -r $KEYSPACE -d $DATA_SIZE"
       --ferrite-version "${ferrite_version:-ferrite}" --redis-version "$redis_version"
       --benchmark-version "$bench_version" --rounds "$ROUNDS" --tests "$TESTS"
@@ -160,7 +152,7 @@ else
   /usr/bin/python3 bench/summarize.py "${args[@]}" --markdown docs/benchmarks.md \
     --plot-data "$work/plot.dat"
   if command -v gnuplot >/dev/null 2>&1; then
-    gnuplot -e "datafile='$work/plot.dat'; outfile='$PLOT'; subtitle='$SECTION, commit $commit$dirty, $(nproc) cores, load $load_before'; xrotate=$xrotate" \
+    gnuplot -e "datafile='$work/plot.dat'; outfile='$PLOT'; subtitle='$SECTION, commit $commit, $(nproc) cores, load $load_before'; xrotate=$xrotate" \
       bench/benchmark.gnuplot
     echo "wrote $PLOT" >&2
   else

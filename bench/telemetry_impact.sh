@@ -50,18 +50,13 @@ KEYSPACE=1000000
 DATA_SIZE=64
 TESTS="set get"
 
-for tool in redis-benchmark redis-cli node curl "$FERRITE_BIN" /usr/bin/python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "missing: $tool" >&2; exit 2; }
-done
-
-# BENCH_COMMIT names the source of a binary built earlier (e.g. "a0e47ee+dirty"): the tree may
-# have moved on since the build.
-commit="${BENCH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
-dirty=""
-[ -n "${BENCH_COMMIT:-}" ] || git diff --quiet HEAD -- src 2>/dev/null || dirty="+dirty"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh  # the script runs from the repository root
+require_tools redis-benchmark redis-cli node curl "$FERRITE_BIN" /usr/bin/python3
+commit="$(bench_commit)"
 stamp="$(date -u +%Y%m%d-%H%M%S)"
 mkdir -p bench/results
-base="bench/results/${stamp}-${commit}${dirty}"
+base="bench/results/${stamp}-${commit}"
 csv="$base-telemetry.csv"
 scrape_csv="$base-scrape.csv"
 notes="$base-telemetry-problems.log"
@@ -77,8 +72,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# shellcheck source=bench/lib.sh
-source bench/lib.sh  # the script runs from the repository root
 info_field() { grep "^$2:" <<<"$1" | cut -d: -f2 | tr -d '\r' || true; }
 
 # The sink.
@@ -215,7 +208,7 @@ fi
 
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 ferrite_version="$("$FERRITE_BIN" --version 2>/dev/null | head -1 || true)"
-args=(--csv "$csv" --commit "$commit$dirty" --ferrite-version "${ferrite_version:-ferrite}"
+args=(--csv "$csv" --commit "$commit" --ferrite-version "${ferrite_version:-ferrite}"
       --ferrite-threads "$FERRITE_THREADS" --rounds "$ROUNDS"
       --flags "-t set,get -c $CLIENTS -r $KEYSPACE -d $DATA_SIZE, -n $REQUESTS_P16 at -P 16, -n $REQUESTS_P1 at -P 1"
       --load-before "$load_before" --load-after "$load_after" --notes "$notes")
