@@ -79,4 +79,8 @@ void AsciiUpperInPlace(std::string* s) noexcept;
 std::string AsciiLower(std::string_view s);
 std::string AsciiUpper(std::string_view s);
 
+// `s` as a TOML basic string, quotes included: `"` and `\` escaped, control characters as
+// \n, \t, \r or \u00XX. Used wherever a configuration is written back as TOML.
+std::string TomlQuote(std::string_view s);
+
 }  // namespace ferrite

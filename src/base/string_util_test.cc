@@ -213,5 +213,13 @@ TEST(AsciiTest, CaseHelpers) {
   EXPECT_EQ(AsciiUpper("set"), "SET");
 }
 
+TEST(TomlQuoteTest, EscapesWhatTomlBasicStringsCannotHold) {
+  EXPECT_EQ(TomlQuote("plain"), "\"plain\"");
+  EXPECT_EQ(TomlQuote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+  EXPECT_EQ(TomlQuote("l1\nl2\tx\r"), "\"l1\\nl2\\tx\\r\"");
+  EXPECT_EQ(TomlQuote(std::string_view("\x01\x7f", 2)), "\"\\u0001\\u007F\"");
+  EXPECT_EQ(TomlQuote("h\xc3\xa9"), "\"h\xc3\xa9\"");  // UTF-8 passes through
+}
+
 }  // namespace
 }  // namespace ferrite

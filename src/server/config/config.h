@@ -184,9 +184,6 @@ Status Validate(const Config& config);
 // The whole effective configuration as TOML, defaults included, "# from: ..." on every key.
 std::string DumpToml(const Config& config);
 
-// Helpers shared with the runtime view.
-std::string TomlQuote(std::string_view s);
-
 // The logger settings the app passes to log::Configure().
 log::Options LogOptions(const Config& config);
 

@@ -5,17 +5,12 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "base/string_util.h"
+
 namespace ferrite::telemetry {
 namespace {
 
 constexpr std::string_view kFile = "file";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -24,14 +19,14 @@ std::string_view Trim(std::string_view s) {
 }
 
 std::optional<SpanDetail> ParseDetail(std::string_view v) {
-  std::string l = Lower(v);
+  std::string l = AsciiLower(v);
   if (l == "full") return SpanDetail::kFull;
   if (l == "command") return SpanDetail::kCommand;
   return std::nullopt;
 }
 
 std::optional<StatementMode> ParseStatement(std::string_view v) {
-  std::string l = Lower(v);
+  std::string l = AsciiLower(v);
   if (l == "sanitized" || l == "sanitised") return StatementMode::kSanitized;
   if (l == "full") return StatementMode::kFull;
   if (l == "keys_redacted" || l == "keys-redacted" || l == "redacted")
@@ -41,7 +36,7 @@ std::optional<StatementMode> ParseStatement(std::string_view v) {
 }
 
 std::optional<Compression> ParseCompression(std::string_view v) {
-  std::string l = Lower(v);
+  std::string l = AsciiLower(v);
   if (l == "none") return Compression::kNone;
   if (l == "gzip") return Compression::kGzip;
   return std::nullopt;
@@ -171,7 +166,7 @@ class EnvReader {
   void Bool(std::initializer_list<const char*> names, std::string_view key, bool* out) {
     auto kv = Get(names);
     if (!kv) return;
-    std::string l = Lower(kv->second);
+    std::string l = AsciiLower(kv->second);
     if (l != "true" && l != "false") Warn(kv->first, kv->second, "treated as false");
     *out = l == "true";
     Mark(key, kv->first);
@@ -193,45 +188,12 @@ void MergePairs(std::vector<std::pair<std::string, std::string>>* into,
   for (const auto& [k, v] : from) {
     bool replaced = false;
     for (auto& [ek, ev] : *into) {
-      if (fold_case ? Lower(ek) == Lower(k) : ek == k) {
+      if (fold_case ? AsciiLower(ek) == AsciiLower(k) : ek == k) {
         ek = k, ev = v, replaced = true;
       }
     }
     if (!replaced) into->emplace_back(k, v);
   }
-}
-
-std::string TomlString(std::string_view s) {
-  std::string out = "\"";
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::string TomlDouble(double d) {
@@ -258,7 +220,7 @@ std::string_view ProtocolName(OtlpProtocol p) {
 }
 
 std::optional<OtlpProtocol> ParseProtocol(std::string_view v) {
-  std::string l = Lower(Trim(v));
+  std::string l = AsciiLower(Trim(v));
   if (l == "grpc") return OtlpProtocol::kGrpc;
   if (l == "http" || l == "http/protobuf") return OtlpProtocol::kHttpProtobuf;
   if (l == "http/json") return OtlpProtocol::kHttpJson;
@@ -427,13 +389,13 @@ void ApplyOtelEnvironment(TelemetryConfig* cfg, Provenance* prov,
   TelemetryConfig& c = *cfg;
 
   if (auto kv = e.Get({"OTEL_SDK_DISABLED"})) {
-    if (Lower(kv->second) == "true") {
+    if (AsciiLower(kv->second) == "true") {
       c.enabled = false;
       e.Mark("enabled", kv->first);
     }
   }
   if (auto kv = e.Get({"OTEL_TRACES_EXPORTER"})) {
-    if (Lower(kv->second) == "none") {
+    if (AsciiLower(kv->second) == "none") {
       c.traces_enabled = false;
       e.Mark("traces_enabled", kv->first);
     }
@@ -513,7 +475,7 @@ void ApplyOtelEnvironment(TelemetryConfig* cfg, Provenance* prov,
   }
   // Logs: OTEL_LOGS_EXPORTER=none, the per-signal exporter overrides and the BLRP.
   if (auto kv = e.Get({"OTEL_LOGS_EXPORTER"})) {
-    if (Lower(kv->second) == "none") {
+    if (AsciiLower(kv->second) == "none") {
       c.logs_enabled = false;
       e.Mark("logs_enabled", kv->first);
     }
@@ -641,20 +603,20 @@ std::string DumpTelemetryToml(const TelemetryConfig& c, const Provenance& prov) 
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
   os << "[telemetry]\n";
   line("enabled", b(c.enabled));
-  line("endpoint", TomlString(EffectiveEndpoint(c)));
-  line("traces_endpoint", TomlString(c.traces_endpoint));
-  line("protocol", TomlString(ProtocolName(c.protocol)));
-  line("service_name", TomlString(c.service_name));
-  line("service_version", TomlString(c.service_version));
-  line("service_namespace", TomlString(c.service_namespace));
+  line("endpoint", TomlQuote(EffectiveEndpoint(c)));
+  line("traces_endpoint", TomlQuote(c.traces_endpoint));
+  line("protocol", TomlQuote(ProtocolName(c.protocol)));
+  line("service_name", TomlQuote(c.service_name));
+  line("service_version", TomlQuote(c.service_version));
+  line("service_namespace", TomlQuote(c.service_namespace));
   line("sample_rate", TomlDouble(c.sample_rate));
-  line("sampler", TomlString(SamplerKindName(c.sampler)));
+  line("sampler", TomlQuote(SamplerKindName(c.sampler)));
   if (c.sampler_arg) line("sampler_arg", TomlDouble(*c.sampler_arg));
   line("traces_enabled", b(c.traces_enabled));
   line("metrics_enabled", b(c.metrics_enabled));
   line("logs_enabled", b(c.logs_enabled));
   line("metrics_export_interval", std::to_string(c.metrics_export_interval));
-  line("logs_endpoint", TomlString(c.logs_endpoint));
+  line("logs_endpoint", TomlQuote(c.logs_endpoint));
   line("logs_batch_size", std::to_string(c.logs_batch_size));
   line("logs_batch_timeout_ms", std::to_string(c.logs_batch_timeout_ms));
   line("logs_max_queue_size", std::to_string(c.logs_max_queue_size));
@@ -664,23 +626,23 @@ std::string DumpTelemetryToml(const TelemetryConfig& c, const Provenance& prov) 
   line("max_queue_size", std::to_string(c.max_queue_size));
   line("export_timeout_ms", std::to_string(c.export_timeout_ms));
   line("timeout_ms", std::to_string(c.timeout_ms));
-  line("compression", TomlString(c.compression == Compression::kGzip ? "gzip" : "none"));
-  line("certificate", TomlString(c.certificate));
-  line("client_certificate", TomlString(c.client_certificate));
-  line("client_key", TomlString(c.client_key));
+  line("compression", TomlQuote(c.compression == Compression::kGzip ? "gzip" : "none"));
+  line("certificate", TomlQuote(c.certificate));
+  line("client_certificate", TomlQuote(c.client_certificate));
+  line("client_key", TomlQuote(c.client_key));
   line("insecure", b(c.insecure));
-  line("span_detail", TomlString(c.span_detail == SpanDetail::kFull ? "full" : "command"));
-  line("statement", TomlString(StatementModeName(c.statement)));
-  line("semconv_stability_opt_in", TomlString(SemconvName(c.semconv)));
+  line("span_detail", TomlQuote(c.span_detail == SpanDetail::kFull ? "full" : "command"));
+  line("statement", TomlQuote(StatementModeName(c.statement)));
+  line("semconv_stability_opt_in", TomlQuote(SemconvName(c.semconv)));
   os << "\n[telemetry.resource_attributes]\n";
   for (const auto& [k, v] : c.resource_attributes)
-    os << TomlString(k) << " = " << TomlString(v)
-       << "  # from: " << from("resource_attributes." + k) << "\n";
+    os << TomlQuote(k) << " = " << TomlQuote(v) << "  # from: " << from("resource_attributes." + k)
+       << "\n";
   // Header values are credentials more often than not: the dump shows that they are set, not
   // what they are.
   os << "\n[telemetry.headers]\n";
   for (const auto& [k, v] : c.headers)
-    os << TomlString(k) << " = " << TomlString(v.empty() ? "" : "<redacted>")
+    os << TomlQuote(k) << " = " << TomlQuote(v.empty() ? "" : "<redacted>")
        << "  # from: " << from("headers." + k) << "\n";
   return os.str();
 }
