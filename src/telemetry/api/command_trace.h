@@ -53,9 +53,12 @@ class CommandTrace {
     parent_possible_ |= parent_possible;
     if (parent_possible_) return MonotonicNanos();
     // A fresh id per command: one PrepareNext refused must not decide the next command too.
-    next_trace_id_ = NewTraceId();
-    next_trace_id_ready_ = true;
-    return ShouldSample(CurrentSampler(), nullptr, next_trace_id_) ? MonotonicNanos() : 0;
+    // Only a sampled id is kept, so Start takes it without asking the sampler again.
+    TraceId id = NewTraceId();
+    next_id_sampled_ = ShouldSample(CurrentSampler(), nullptr, id);
+    if (!next_id_sampled_) return 0;
+    next_trace_id_ = id;
+    return MonotonicNanos();
   }
 
   // Samples and, when sampled, starts the record at `start_ns` (0: now). `parent` may be null.
@@ -65,16 +68,13 @@ class CommandTrace {
     parent_possible_ = false;
     if (!TracingEnabled()) return false;
     bool has_parent = parent != nullptr && parent->IsValid();
-    TraceId trace_id;
-    if (has_parent) {
-      trace_id = parent->trace_id;
-    } else if (next_trace_id_ready_) {
-      trace_id = next_trace_id_;  // drawn by PrepareNext; used once
-      next_trace_id_ready_ = false;
-    } else {
-      trace_id = NewTraceId();
+    // An id PrepareNext drew was sampled there already; it is used once.
+    const bool decided = !has_parent && next_id_sampled_;
+    next_id_sampled_ = false;
+    TraceId trace_id = has_parent ? parent->trace_id : decided ? next_trace_id_ : NewTraceId();
+    if (!decided && !ShouldSample(CurrentSampler(), has_parent ? parent : nullptr, trace_id)) {
+      return false;
     }
-    if (!ShouldSample(CurrentSampler(), has_parent ? parent : nullptr, trace_id)) return false;
     sampled_ = true;
     CommandRecord& r = rec_;
     r.trace_id = trace_id;
@@ -227,7 +227,7 @@ class CommandTrace {
   }
 
   bool sampled_ = false;
-  bool next_trace_id_ready_ = false;
+  bool next_id_sampled_ = false;
   bool parent_possible_ = false;
   TraceId next_trace_id_;
   int64_t last_ns_ = 0;

@@ -1,9 +1,9 @@
 #include "telemetry/export/otlp_encoder.h"
 
 #include <charconv>
-#include <cstdio>
 #include <vector>
 
+#include "telemetry/export/otlp_common.h"
 #include "telemetry/export/proto_wire.h"
 
 namespace ferrite::telemetry {
@@ -13,46 +13,6 @@ using wire::ProtoReader;
 using wire::ProtoWriter;
 
 // ---- protobuf ---------------------------------------------------------------------------------
-
-void WriteAnyValue(ProtoWriter& w, uint32_t field, AttrType type, std::string_view str, int64_t i,
-                   double d, bool b) {
-  size_t m = w.Begin(field);
-  switch (type) {
-    case AttrType::kString:
-      w.Bytes(1, str);
-      break;
-    case AttrType::kBool:
-      w.Bool(2, b);
-      break;
-    case AttrType::kInt:
-      w.Int64(3, i);
-      break;
-    case AttrType::kDouble:
-      w.Double(4, d);
-      break;
-    case AttrType::kNone:
-      break;
-  }
-  w.End(m);
-}
-
-void WriteKeyValue(ProtoWriter& w, uint32_t field, const AttrView& a) {
-  size_t m = w.Begin(field);
-  w.Bytes(1, a.key);
-  WriteAnyValue(w, 2, a.type, a.s, a.i, a.d, a.b);
-  w.End(m);
-}
-
-void WriteKeyValue(ProtoWriter& w, uint32_t field, const KeyValue& kv) {
-  size_t m = w.Begin(field);
-  w.Bytes(1, kv.key);
-  WriteAnyValue(w, 2, kv.value.type, kv.value.s, kv.value.i, kv.value.d, kv.value.b);
-  w.End(m);
-}
-
-std::string_view IdBytes(const auto& id) {
-  return {reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size()};
-}
 
 void AppendSpanProto(const SpanView& s, std::string* out) {
   ProtoWriter w(out);
@@ -77,79 +37,24 @@ void AppendSpanProto(const SpanView& s, std::string* out) {
 
 // ---- JSON -------------------------------------------------------------------------------------
 
-void AppendHex(std::string* out, const auto& id) {
-  char buf[32];
-  HexEncode(id.bytes.data(), id.bytes.size(), buf);
-  out->push_back('"');
-  out->append(buf, id.bytes.size() * 2);
-  out->push_back('"');
-}
-
 void AppendDecimal(std::string* out, auto v) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
   out->append(buf, static_cast<size_t>(end - buf));
 }
 
-void AppendJsonAnyValue(std::string* out, AttrType type, std::string_view str, int64_t i, double d,
-                        bool b) {
-  switch (type) {
-    case AttrType::kString:
-      out->append("{\"stringValue\":");
-      AppendJsonString(out, str);
-      break;
-    case AttrType::kBool:
-      out->append(b ? "{\"boolValue\":true" : "{\"boolValue\":false");
-      break;
-    case AttrType::kInt:
-      out->append("{\"intValue\":\"");
-      AppendDecimal(out, i);
-      out->push_back('"');
-      break;
-    case AttrType::kDouble: {
-      char buf[40];
-      std::snprintf(buf, sizeof buf, "%.17g", d);
-      out->append("{\"doubleValue\":").append(buf);
-      break;
-    }
-    case AttrType::kNone:
-      out->append("{");
-      break;
-  }
-  out->push_back('}');
-}
-
-void AppendJsonAttribute(std::string* out, std::string_view key, AttrType type,
-                         std::string_view str, int64_t i, double d, bool b) {
-  out->append("{\"key\":");
-  AppendJsonString(out, key);
-  out->append(",\"value\":");
-  AppendJsonAnyValue(out, type, str, i, d, b);
-  out->push_back('}');
-}
-
-void AppendJsonAttributes(std::string* out, const std::vector<KeyValue>& attrs) {
-  out->append("\"attributes\":[");
-  for (size_t i = 0; i < attrs.size(); ++i) {
-    if (i) out->push_back(',');
-    const AttrValue& v = attrs[i].value;
-    AppendJsonAttribute(out, attrs[i].key, v.type, v.s, v.i, v.d, v.b);
-  }
-  out->push_back(']');
-}
-
 void AppendSpanJson(const SpanView& s, std::string* out) {
   out->append("{\"traceId\":");
-  AppendHex(out, s.trace_id);
+  AppendJsonHexId(out, s.trace_id);
   out->append(",\"spanId\":");
-  AppendHex(out, s.span_id);
+  AppendJsonHexId(out, s.span_id);
   if (!s.trace_state.empty()) {
     out->append(",\"traceState\":");
     AppendJsonString(out, s.trace_state);
   }
   if (s.parent_span_id.IsValid()) {
     out->append(",\"parentSpanId\":");
-    AppendHex(out, s.parent_span_id);
+    AppendJsonHexId(out, s.parent_span_id);
   }
   out->append(",\"name\":");
   AppendJsonString(out, s.name);
@@ -303,18 +208,7 @@ TraceRequestEncoder::TraceRequestEncoder(const ResourceData& resource, const Sco
     ProtoWriter(&tail_).BytesIf(3, resource.schema_url);
     return;
   }
-  head_.append("{\"resourceSpans\":[{\"resource\":{");
-  AppendJsonAttributes(&head_, resource.attributes);
-  head_.append("},\"scopeSpans\":[{\"scope\":{\"name\":");
-  AppendJsonString(&head_, scope.name);
-  head_.append(",\"version\":");
-  AppendJsonString(&head_, scope.version);
-  head_.append("},\"spans\":[");
-  tail_.append("],\"schemaUrl\":");
-  AppendJsonString(&tail_, scope.schema_url);
-  tail_.append("}],\"schemaUrl\":");
-  AppendJsonString(&tail_, resource.schema_url);
-  tail_.append("}]}");
+  AppendJsonEnvelope(resource, scope, "Spans", "spans", &head_, &tail_);
 }
 
 void TraceRequestEncoder::AppendSpan(const SpanView& span, std::string* joined) const {

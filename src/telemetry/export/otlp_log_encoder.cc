@@ -1,45 +1,12 @@
 #include "telemetry/export/otlp_log_encoder.h"
 
-#include <cstdio>
-
+#include "telemetry/export/otlp_common.h"
 #include "telemetry/export/proto_wire.h"
 
 namespace ferrite::telemetry {
 namespace {
 
 using wire::ProtoWriter;
-
-void WriteAnyValue(ProtoWriter& w, uint32_t field, const AttrValue& v) {
-  size_t m = w.Begin(field);
-  switch (v.type) {
-    case AttrType::kString:
-      w.Bytes(1, v.s);
-      break;
-    case AttrType::kBool:
-      w.Bool(2, v.b);
-      break;
-    case AttrType::kInt:
-      w.Int64(3, v.i);
-      break;
-    case AttrType::kDouble:
-      w.Double(4, v.d);
-      break;
-    case AttrType::kNone:
-      break;
-  }
-  w.End(m);
-}
-
-void WriteKeyValue(ProtoWriter& w, uint32_t field, const KeyValue& kv) {
-  size_t m = w.Begin(field);
-  w.Bytes(1, kv.key);
-  WriteAnyValue(w, 2, kv.value);
-  w.End(m);
-}
-
-std::string_view IdBytes(const auto& id) {
-  return {reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size()};
-}
 
 std::string EncodeLogProto(const LogRecordData& r) {
   std::string out;
@@ -90,52 +57,6 @@ std::string EncodeRequestProto(const ResourceData& resource, const ScopeData& sc
   return out;
 }
 
-void AppendHex(std::string* out, const auto& id) {
-  char buf[32];
-  HexEncode(id.bytes.data(), id.bytes.size(), buf);
-  out->push_back('"');
-  out->append(buf, id.bytes.size() * 2);
-  out->push_back('"');
-}
-
-void AppendJsonAnyValue(std::string* out, const AttrValue& v) {
-  switch (v.type) {
-    case AttrType::kString:
-      out->append("{\"stringValue\":");
-      AppendJsonString(out, v.s);
-      break;
-    case AttrType::kBool:
-      out->append(v.b ? "{\"boolValue\":true" : "{\"boolValue\":false");
-      break;
-    case AttrType::kInt:
-      out->append("{\"intValue\":\"").append(std::to_string(v.i)).append("\"");
-      break;
-    case AttrType::kDouble: {
-      char buf[40];
-      std::snprintf(buf, sizeof buf, "%.17g", v.d);
-      out->append("{\"doubleValue\":").append(buf);
-      break;
-    }
-    case AttrType::kNone:
-      out->append("{");
-      break;
-  }
-  out->push_back('}');
-}
-
-void AppendJsonAttributes(std::string* out, const std::vector<KeyValue>& attrs) {
-  out->append("\"attributes\":[");
-  for (size_t i = 0; i < attrs.size(); ++i) {
-    if (i) out->push_back(',');
-    out->append("{\"key\":");
-    AppendJsonString(out, attrs[i].key);
-    out->append(",\"value\":");
-    AppendJsonAnyValue(out, attrs[i].value);
-    out->push_back('}');
-  }
-  out->push_back(']');
-}
-
 std::string EncodeLogJson(const LogRecordData& r) {
   std::string out;
   out.reserve(256 + r.body.size() + 64 * r.attributes.size());
@@ -156,9 +77,9 @@ std::string EncodeLogJson(const LogRecordData& r) {
   if (r.flags) out.append(",\"flags\":").append(std::to_string(r.flags));
   if (r.trace_id.IsValid() && r.span_id.IsValid()) {
     out.append(",\"traceId\":");
-    AppendHex(&out, r.trace_id);
+    AppendJsonHexId(&out, r.trace_id);
     out.append(",\"spanId\":");
-    AppendHex(&out, r.span_id);
+    AppendJsonHexId(&out, r.span_id);
   }
   out.push_back('}');
   return out;
@@ -166,27 +87,16 @@ std::string EncodeLogJson(const LogRecordData& r) {
 
 std::string EncodeRequestJson(const ResourceData& resource, const ScopeData& scope,
                               std::span<const std::string> records) {
+  std::string out, tail;
   size_t total = 0;
   for (const std::string& s : records) total += s.size() + 1;
-  std::string out;
   out.reserve(total + 1024);
-  out.append("{\"resourceLogs\":[{\"resource\":{");
-  AppendJsonAttributes(&out, resource.attributes);
-  out.append("},\"scopeLogs\":[{\"scope\":{\"name\":");
-  AppendJsonString(&out, scope.name);
-  out.append(",\"version\":");
-  AppendJsonString(&out, scope.version);
-  out.append("},\"logRecords\":[");
+  AppendJsonEnvelope(resource, scope, "Logs", "logRecords", &out, &tail);
   for (size_t i = 0; i < records.size(); ++i) {
     if (i) out.push_back(',');
     out.append(records[i]);
   }
-  out.append("],\"schemaUrl\":");
-  AppendJsonString(&out, scope.schema_url);
-  out.append("}],\"schemaUrl\":");
-  AppendJsonString(&out, resource.schema_url);
-  out.append("}]}");
-  return out;
+  return out.append(tail);
 }
 
 }  // namespace
