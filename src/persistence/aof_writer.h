@@ -14,8 +14,7 @@
 // Writing (one background thread): takes the shared buffer, writes it at the end of the file,
 // and then, by policy: `always` fsyncs before any reply waiting for those records may go out
 // (the commands that arrived during one fsync share the next one: group commit, see
-// GatherWaiters); `everysec`
-// fsyncs about once a second; `no` leaves flushing to the OS.
+// GatherWaiters); `everysec` fsyncs about once a second; `no` leaves flushing to the OS.
 //
 // Replies under `always`: after the dispatcher ran a command, TakeThreadLsn() gives the LSN of
 // the last record this thread appended (0 if none). The connection replies at once when
